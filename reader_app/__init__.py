@@ -1,0 +1,4 @@
+"""reader_app: a fast, keyboard-driven, private desktop news reader."""
+
+__version__ = "0.1.0"
+APP_NAME = "reader-app"

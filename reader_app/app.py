@@ -1,0 +1,51 @@
+"""The composition root: paths, settings, logging and the library, wired once.
+
+Nothing here is a singleton: ``AppContext`` is built by the entry point and passed down.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader_app.library import Library
+from reader_app.paths import AppPaths, resolve_paths
+from reader_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    paths: AppPaths
+    settings: Settings
+    warnings: tuple[str, ...]
+
+
+def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
+    """Log to a rotating file in the log folder; the console gets only what a command prints."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handler = logging.handlers.RotatingFileHandler(
+        paths.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+
+
+def load_context(data_dir: Path | str | None) -> AppContext:
+    """Resolve folders (creating them), read settings (never failing on a bad file)."""
+    paths = resolve_paths(data_dir)
+    paths.ensure()
+    loaded = Settings.load(paths.settings_file)
+    for warning in loaded.warnings:
+        log.warning("%s", warning)
+    return AppContext(paths=paths, settings=loaded.settings, warnings=loaded.warnings)
+
+
+def open_library(context: AppContext) -> Library:
+    return Library.open(context.paths.database, backup_dir=context.paths.backup_dir)

@@ -1,0 +1,404 @@
+"""The headless command line: the same library the window uses, one subcommand per use case.
+
+Exit codes: 0 done; 1 some items failed (each named on stderr) or the environment failed
+(disk full, database locked); 2 bad usage or bad input. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from reader_app import __version__
+from reader_app.app import load_context, open_library, setup_logging
+from reader_app.domain import EntryItem, EntryQuery, FeedSummary, StateChange, TagSummary
+from reader_app.domain.tags import InvalidTagError
+from reader_app.errors import (
+    FeedNotFoundError,
+    InvalidFeedUrlError,
+    OpmlError,
+    ReaderAppError,
+    SettingsError,
+)
+from reader_app.library import Library
+
+log = logging.getLogger(__name__)
+
+PROG = "reader-app"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Errors that mean "what you typed or gave me is wrong" rather than "something failed".
+_BAD_INPUT = (InvalidFeedUrlError, FeedNotFoundError, OpmlError, SettingsError, InvalidTagError)
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit so every error leaves through one place."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+Handler = Callable[[Library, argparse.Namespace, TextIO], int]
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS keeps a value given before the subcommand from being reset by the subparser.
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="keep the library, settings, cache and logs in DIR (also: READER_APP_HOME)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="A fast, keyboard-driven, private news reader. "
+        "Run a subcommand to manage the library from the command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _add_common(p)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("add", "subscribe to a feed URL", _cmd_add)
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--tag", "-t", action="append", default=[], metavar="TAG", help="repeatable")
+    p.add_argument("--title", help="the feed's title until its first update")
+
+    p = command("remove", "unsubscribe from a feed and delete its articles", _cmd_remove)
+    p.add_argument("feed", metavar="FEED", help="feed id or URL")
+
+    p = command("feeds", "list feeds with tags, unread counts and last error", _cmd_feeds)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("tags", "list tags with feed and unread counts", _cmd_tags)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("tag", "add tags to a feed ('/' nests: News/Europe)", _cmd_tag)
+    p.add_argument("feed", metavar="FEED", help="feed id or URL")
+    p.add_argument("tags", metavar="TAG", nargs="+")
+
+    p = command("untag", "remove tags from a feed", _cmd_untag)
+    p.add_argument("feed", metavar="FEED", help="feed id or URL")
+    p.add_argument("tags", metavar="TAG", nargs="+")
+
+    p = command("import-opml", "subscribe to the feeds of an OPML file", _cmd_import)
+    p.add_argument("file", metavar="FILE", help="OPML file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = command("export-opml", "write subscriptions as OPML 2.0", _cmd_export)
+    p.add_argument("file", metavar="FILE", nargs="?", default="-", help="default: standard output")
+
+    p = command("articles", "list articles, newest first", _cmd_articles)
+    p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--starred", action="store_true", help="only starred articles")
+    p.add_argument("--oldest-first", action="store_true")
+    p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="default: 50")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    for name, help_text in (
+        ("mark-read", "mark articles read"),
+        ("mark-unread", "mark articles unread"),
+        ("star", "star articles"),
+        ("unstar", "remove the star from articles"),
+    ):
+        p = command(name, help_text, _cmd_state)
+        p.add_argument("ids", metavar="ID", nargs="+", type=_positive_int, help="article ids")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 2**62:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+    return value
+
+
+def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except UsageError as exc:
+        print(str(exc), file=err)
+        return EXIT_USAGE
+    if getattr(args, "handler", None) is None:
+        # Until the reading window lands, the bare command explains itself.
+        parser.print_help(out)
+        return EXIT_OK
+    try:
+        context = load_context(getattr(args, "data_dir", None))
+    except ReaderAppError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_FAILED
+    setup_logging(context.paths)
+    for warning in context.warnings:
+        print(f"{PROG}: warning: {warning}", file=err)
+    try:
+        with open_library(context) as library:
+            handler: Handler = args.handler
+            return handler(library, args, err)
+    except _BAD_INPUT as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_USAGE
+    except ReaderAppError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=err)
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log
+        log.exception("unexpected error in %s", args.command)
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+            f"(details in {context.paths.log_file})",
+            file=err,
+        )
+        return EXIT_FAILED
+
+
+# Output helpers. Handlers write results to stdout; ``err`` is for problems only.
+
+
+def _emit_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _one_line(text: str | None, width: int) -> str:
+    """Feed text is untrusted: no control characters reach the terminal, and it fits."""
+    clean = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    clean = " ".join(clean.split())
+    return clean if len(clean) <= width else clean[: width - 1] + "…"
+
+
+def _feed_json(summary: FeedSummary) -> dict[str, object]:
+    feed = summary.feed
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "title": feed.display_title,
+        "site_url": feed.site_url,
+        "tags": list(feed.tags),
+        "unread": summary.unread_count,
+        "updates_enabled": feed.updates_enabled,
+        "last_fetched": _iso(feed.last_fetched),
+        "error_count": feed.error_count,
+        "last_error": feed.last_error,
+        "last_error_at": _iso(feed.last_error_at),
+    }
+
+
+def _tag_json(tag: TagSummary) -> dict[str, object]:
+    return {"name": tag.name, "feeds": tag.feed_count, "unread": tag.unread_count}
+
+
+def _entry_json(item: EntryItem) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "feed_id": item.feed_id,
+        "feed": item.feed_title,
+        "title": item.title,
+        "link": item.link,
+        "author": item.author,
+        "published": _iso(item.published),
+        "date": _iso(item.sort_at),
+        "read": item.read,
+        "starred": item.starred,
+    }
+
+
+# Subcommands
+
+
+def _cmd_add(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    feed = library.add_feed(args.url, tags=args.tag, title=args.title)
+    tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+    print(f"added {feed.id}: {feed.url}{tags}")
+    return EXIT_OK
+
+
+def _cmd_remove(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    feed = library.feed(args.feed)
+    library.remove_feed(feed.id)
+    print(f"removed {feed.id}: {feed.url}")
+    return EXIT_OK
+
+
+def _cmd_feeds(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    feeds = library.feeds()
+    if args.json:
+        _emit_json([_feed_json(s) for s in feeds])
+        return EXIT_OK
+    for s in feeds:
+        feed = s.feed
+        title = _one_line(feed.display_title, 40)
+        line = f"{feed.id:>5}  {s.unread_count:>6}  {title:<40}  {feed.url}"
+        if feed.tags:
+            line += f"  [{', '.join(feed.tags)}]"
+        if not feed.updates_enabled:
+            line += "  (updates stopped)"
+        if feed.last_error:
+            line += f"  ! {_one_line(feed.last_error, 80)}"
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_tags(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    tags = library.tags()
+    if args.json:
+        _emit_json([_tag_json(t) for t in tags])
+        return EXIT_OK
+    for tag in tags:
+        print(f"{tag.feed_count:>5} feeds  {tag.unread_count:>6} unread  {tag.name}")
+    return EXIT_OK
+
+
+def _cmd_tag(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    library.tag_feed(args.feed, args.tags)
+    feed = library.feed(args.feed)
+    print(f"{feed.id}: {feed.url} [{', '.join(feed.tags)}]")
+    return EXIT_OK
+
+
+def _cmd_untag(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    library.untag_feed(args.feed, args.tags)
+    feed = library.feed(args.feed)
+    print(f"{feed.id}: {feed.url} [{', '.join(feed.tags)}]")
+    return EXIT_OK
+
+
+def _cmd_import(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    if args.file == "-":
+        data, source = sys.stdin.buffer.read(), "standard input"
+    else:
+        path = Path(args.file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read the file ({exc.strerror or exc})"
+            raise OpmlError(reason, source=str(path)) from None
+        source = str(path)
+    report = library.import_opml(data, source=source)
+    if args.json:
+        _emit_json(
+            {
+                "added": list(report.added),
+                "already_subscribed": list(report.already_subscribed),
+                "skipped": [
+                    {"title": s.title, "url": s.url, "line": s.line, "reason": s.reason}
+                    for s in report.skipped
+                ],
+            }
+        )
+    else:
+        print(
+            f"imported {len(report.added)} feeds, {len(report.already_subscribed)} already "
+            f"subscribed, {len(report.skipped)} skipped"
+        )
+    for skip in report.skipped:
+        where = f"line {skip.line}" if skip.line is not None else "?"
+        what = _one_line(skip.url or skip.title or "(untitled outline)", 100)
+        print(f"{PROG}: skipped {source}, {where}: {what}: {skip.reason}", file=err)
+    return EXIT_OK
+
+
+def _cmd_export(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    data = library.export_opml()
+    if args.file == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    path = Path(args.file)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        print(f"{PROG}: error: cannot write {path}: {exc.strerror or exc}", file=err)
+        return EXIT_FAILED
+    print(f"exported {len(library.feeds())} feeds to {path}")
+    return EXIT_OK
+
+
+def _cmd_articles(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    feed_ids = frozenset(library.resolve_feed(ref) for ref in args.feed)
+    tags = frozenset(args.tag)
+    query = EntryQuery(
+        feed_ids=feed_ids,
+        tags=tags,
+        unread_only=args.unread,
+        starred_only=args.starred,
+        newest_first=not args.oldest_first,
+        limit=min(args.limit, 10_000),
+    )
+    items: list[EntryItem] = []
+    page = library.entries(query)
+    items.extend(page.entries)
+    # --limit above one page: keep paging with the keyset cursor.
+    while page.next_cursor is not None and len(items) < args.limit:
+        remaining = min(args.limit - len(items), 10_000)
+        page = library.entries(
+            EntryQuery(
+                feed_ids=feed_ids,
+                tags=tags,
+                unread_only=args.unread,
+                starred_only=args.starred,
+                newest_first=not args.oldest_first,
+                limit=remaining,
+                after=page.next_cursor,
+            )
+        )
+        items.extend(page.entries)
+    if args.json:
+        _emit_json([_entry_json(item) for item in items])
+        return EXIT_OK
+    for item in items:
+        flags = ("•" if not item.read else " ") + ("★" if item.starred else " ")
+        date = item.sort_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  "
+            f"{_one_line(item.title or item.link or '(untitled)', 100)}"
+        )
+    return EXIT_OK
+
+
+def _cmd_state(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+    result: StateChange
+    if args.command == "mark-read":
+        result = library.mark_read(args.ids, True)
+    elif args.command == "mark-unread":
+        result = library.mark_read(args.ids, False)
+    elif args.command == "star":
+        result = library.set_starred(args.ids, True)
+    else:
+        result = library.set_starred(args.ids, False)
+    for missing in result.missing:
+        print(f"{PROG}: error: no article with id {missing}", file=err)
+    done = len(args.ids) - len(result.missing)
+    print(f"{args.command}: {done} articles ({len(result.changes.entries)} changed)")
+    return EXIT_FAILED if result.missing else EXIT_OK

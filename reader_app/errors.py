@@ -1,0 +1,61 @@
+"""The exceptions reader_app raises on purpose.
+
+Every error meant for a user carries a message that names the problem and where it is; the
+CLI prints ``str(error)`` on one line and the window shows it in a dialog. Anything that is not
+a ``ReaderAppError`` is a bug and is reported loudly as one.
+"""
+
+from __future__ import annotations
+
+
+class ReaderAppError(Exception):
+    """Base of every expected error; ``str()`` is a complete sentence for the user."""
+
+
+class FeedError(ReaderAppError):
+    """A problem with one feed: its URL, its existence."""
+
+
+class InvalidFeedUrlError(FeedError):
+    """A URL that cannot be a feed: not http(s), no host, unparsable."""
+
+
+class FeedNotFoundError(FeedError):
+    """No feed with that id or URL."""
+
+
+class FeedExistsError(FeedError):
+    """Adding a feed whose (normalized) URL is already there."""
+
+
+class EntryNotFoundError(ReaderAppError):
+    """No article with that id."""
+
+
+class UpdateError(ReaderAppError):
+    """Fetching or parsing a feed failed; stored on the feed rather than raised to the user."""
+
+
+class OpmlError(ReaderAppError):
+    """An OPML file that cannot be read; nothing from it was imported."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
+        where = source or "OPML"
+        if line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line
+        self.reason = message
+
+
+class StorageError(ReaderAppError):
+    """The database cannot be used: locked, unreadable, damaged, full disk."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer reader_app; it is left untouched."""
+
+
+class SettingsError(ReaderAppError):
+    """A setting's key or value is not valid."""

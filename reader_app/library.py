@@ -1,0 +1,234 @@
+"""The library facade: what the window and the command line ask of reader_app.
+
+Use cases in, frozen domain values out (like lemon24/reader's ``Reader``). Reads run on the
+caller's thread in short transactions; writes go to the database's single writer thread and
+each one is a single transaction, so an import or a bulk mark-read is all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reader_app import opml
+from reader_app.domain import (
+    Changes,
+    Entry,
+    EntryId,
+    EntryPage,
+    EntryQuery,
+    Feed,
+    FeedId,
+    FeedSummary,
+    NewEntry,
+    StateChange,
+    TagSummary,
+    normalize_tag,
+)
+from reader_app.domain.tags import InvalidTagError
+from reader_app.domain.urls import normalize_feed_url
+from reader_app.errors import EntryNotFoundError, FeedNotFoundError
+from reader_app.storage import Database
+from reader_app.storage import entries as entry_store
+from reader_app.storage import feeds as feed_store
+from reader_app.storage import tags as tag_store
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlImportReport:
+    """What an OPML import did. Nothing is imported when the file itself is refused."""
+
+    added: tuple[str, ...]
+    already_subscribed: tuple[str, ...]  # their tags from the file were added
+    skipped: tuple[opml.OpmlSkip, ...]
+    changes: Changes
+
+
+def _normalize_tags(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({normalize_tag(name) for name in names}, key=str.casefold))
+
+
+class Library:
+    """One open library file."""
+
+    def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    @classmethod
+    def open(cls, path: Path, *, backup_dir: Path | None = None, clock: Clock = utc_now) -> Library:
+        return cls(Database(path, backup_dir=backup_dir), clock=clock)
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # Feeds
+
+    def feeds(self) -> list[FeedSummary]:
+        return self._db.read(feed_store.list_feeds)
+
+    def resolve_feed(self, ref: str | int) -> FeedId:
+        """A feed id from an id (``12``, ``"12"``) or a URL; FeedNotFoundError if none."""
+        if isinstance(ref, int) or ref.strip().isdigit():
+            feed_id = int(ref)
+            if self._db.read(lambda s: feed_store.get_feed(s, feed_id)) is None:
+                raise FeedNotFoundError(f"no feed with id {feed_id}")
+            return FeedId(feed_id)
+        url = normalize_feed_url(ref)
+        found = self._db.read(lambda s: feed_store.find_feed_id(s, url))
+        if found is None:
+            raise FeedNotFoundError(f"no feed with URL {url}")
+        return found
+
+    def feed(self, ref: str | int) -> Feed:
+        feed_id = self.resolve_feed(ref)
+        feed = self._db.read(lambda s: feed_store.get_feed(s, feed_id))
+        if feed is None:  # removed between the two reads
+            raise FeedNotFoundError(f"no feed with id {feed_id}")
+        return feed
+
+    def feed_summary(self, feed_id: FeedId) -> FeedSummary | None:
+        return self._db.read(lambda s: feed_store.feed_summary(s, feed_id))
+
+    def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str | None = None) -> Feed:
+        """Subscribe to ``url`` (normalized); FeedExistsError if already subscribed."""
+        new = feed_store.FeedToAdd(
+            url=normalize_feed_url(url), title=title, site_url=None, tags=_normalize_tags(tags)
+        )
+        now = self._clock()
+        feed_id = self._db.write_sync(lambda s: feed_store.add_feed(s, new, now))
+        return self.feed(feed_id)
+
+    def remove_feed(self, ref: str | int) -> Changes:
+        feed_id = self.resolve_feed(ref)
+        if not self._db.write_sync(lambda s: feed_store.remove_feed(s, feed_id)):
+            raise FeedNotFoundError(f"no feed with id {feed_id}")
+        return Changes(feeds_removed=frozenset({feed_id}), tags=True)
+
+    # Tags
+
+    def tags(self) -> list[TagSummary]:
+        return self._db.read(tag_store.tag_summaries)
+
+    def tag_feed(self, ref: str | int, tags: Iterable[str]) -> Changes:
+        feed_id = self.resolve_feed(ref)
+        names = _normalize_tags(tags)
+        self._db.write_sync(lambda s: tag_store.add_feed_tags(s, [(feed_id, n) for n in names]))
+        return Changes(feeds=frozenset({feed_id}), tags=True)
+
+    def untag_feed(self, ref: str | int, tags: Iterable[str]) -> Changes:
+        feed_id = self.resolve_feed(ref)
+        names = _normalize_tags(tags)
+        self._db.write_sync(lambda s: tag_store.remove_feed_tags(s, feed_id, names))
+        return Changes(feeds=frozenset({feed_id}), tags=True)
+
+    # OPML
+
+    def import_opml(self, data: bytes, *, source: str = "OPML") -> OpmlImportReport:
+        """Import subscriptions in one transaction. OpmlError (nothing imported) for a bad file."""
+        document = opml.parse_opml(data, source=source)
+        now = self._clock()
+        wanted = [
+            feed_store.FeedToAdd(
+                url=item.url,
+                title=item.title,
+                site_url=item.site_url,
+                tags=_valid_tags(item.tags),
+            )
+            for item in document.feeds
+        ]
+
+        result = self._db.write_sync(lambda s: feed_store.import_feeds(s, wanted, now))
+        return OpmlImportReport(
+            added=tuple(result.added),
+            already_subscribed=tuple(result.already_subscribed),
+            skipped=document.skipped,
+            changes=Changes(feeds=result.feed_ids, tags=True),
+        )
+
+    def export_opml(self) -> bytes:
+        feeds = [
+            opml.ExportFeed(
+                url=s.feed.url,
+                title=s.feed.user_title or s.feed.title,
+                site_url=s.feed.site_url,
+                tags=s.feed.tags,
+            )
+            for s in self.feeds()
+        ]
+        return opml.write_opml(feeds, now=self._clock())
+
+    # Articles
+
+    def entries(self, query: EntryQuery) -> EntryPage:
+        return self._db.read(lambda s: entry_store.query_entries(s, query))
+
+    def entry(self, entry_id: int) -> Entry:
+        found = self._db.read(lambda s: entry_store.get_entry(s, entry_id))
+        if found is None:
+            raise EntryNotFoundError(f"no article with id {entry_id}")
+        return found
+
+    def unread_total(self) -> int:
+        return self._db.read(entry_store.unread_total)
+
+    def starred_count(self) -> int:
+        return self._db.read(entry_store.starred_count)
+
+    def mark_read(self, ids: Sequence[int], read: bool = True) -> StateChange:
+        now = self._clock()
+        return self._db.write_sync(
+            lambda s: entry_store.change_state(
+                s, ids, lambda s, found: entry_store.set_read(s, found, read, now)
+            )
+        )
+
+    def set_starred(self, ids: Sequence[int], starred: bool = True) -> StateChange:
+        now = self._clock()
+        return self._db.write_sync(
+            lambda s: entry_store.change_state(
+                s, ids, lambda s, found: entry_store.set_starred(s, found, starred, now)
+            )
+        )
+
+    def delete_entries(self, ids: Sequence[int]) -> StateChange:
+        """Delete articles; their keys are remembered so a sync never brings them back."""
+        now = self._clock()
+        return self._db.write_sync(
+            lambda s: entry_store.change_state(
+                s, ids, lambda s, found: entry_store.delete_entries(s, found, now)
+            )
+        )
+
+    def add_entries(self, feed_id: FeedId, entries: Sequence[NewEntry]) -> list[EntryId]:
+        """Store new articles for a feed (the sync engine's write; also used by tests)."""
+        return self._db.write_sync(lambda s: entry_store.insert_entries(s, feed_id, entries))
+
+
+def _valid_tags(names: Iterable[str]) -> tuple[str, ...]:
+    """Tags from a file: normalized; a name that cannot be a tag is dropped, not fatal."""
+    valid: set[str] = set()
+    for name in names:
+        try:
+            valid.add(normalize_tag(name))
+        except InvalidTagError:
+            continue
+    return tuple(sorted(valid, key=str.casefold))

@@ -1,0 +1,301 @@
+"""Articles: keyset-paged listing, read/star state, storing and removing.
+
+Every list query is ordered by ``(sort_at, id)`` and served by an index of that shape
+(see orm.py), so the thousandth page costs what the first does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import RowMapping, delete, func, select, tuple_, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from reader_app.domain import (
+    Changes,
+    Entry,
+    EntryId,
+    EntryItem,
+    EntryPage,
+    EntryQuery,
+    FeedId,
+    NewEntry,
+    PageCursor,
+    StateChange,
+)
+from reader_app.storage.orm import (
+    EntryRow,
+    FeedRow,
+    RemovedEntryRow,
+    entries_table,
+    removed_entries_table,
+)
+from reader_app.storage.tags import feeds_with_tags_select
+
+# SQLite's limit on bound parameters is 32766 since 3.32; stay far below it.
+_CHUNK = 500
+
+_FEED_TITLE = func.coalesce(FeedRow.user_title, FeedRow.title, FeedRow.url).label("feed_title")
+
+_ITEM_COLUMNS = (
+    EntryRow.id,
+    EntryRow.feed_id,
+    _FEED_TITLE,
+    EntryRow.title,
+    EntryRow.link,
+    EntryRow.author,
+    EntryRow.published,
+    EntryRow.sort_at,
+    EntryRow.read,
+    EntryRow.starred,
+)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _to_item(m: RowMapping) -> EntryItem:
+    return EntryItem(
+        id=EntryId(m["id"]),
+        feed_id=FeedId(m["feed_id"]),
+        feed_title=m["feed_title"],
+        title=m["title"],
+        link=m["link"],
+        author=m["author"],
+        published=m["published"],
+        sort_at=m["sort_at"],
+        read=bool(m["read"]),
+        starred=bool(m["starred"]),
+    )
+
+
+def query_entries(session: Session, query: EntryQuery) -> EntryPage:
+    """One page of articles matching ``query``, after ``query.after`` if given."""
+    stmt = select(*_ITEM_COLUMNS).join(FeedRow, FeedRow.id == EntryRow.feed_id)
+    if query.feed_ids or query.tags:
+        feed_filter = []
+        if query.feed_ids:
+            feed_filter.append(EntryRow.feed_id.in_(sorted(query.feed_ids)))
+        if query.tags:
+            feed_filter.append(EntryRow.feed_id.in_(feeds_with_tags_select(query.tags)))
+        stmt = stmt.where(
+            feed_filter[0] if len(feed_filter) == 1 else feed_filter[0] | feed_filter[1]
+        )
+    if query.unread_only:
+        stmt = stmt.where(EntryRow.read == False)  # noqa: E712 - SQL, not Python truth
+    if query.starred_only:
+        stmt = stmt.where(EntryRow.starred == True)  # noqa: E712
+    if query.since is not None:
+        stmt = stmt.where(EntryRow.sort_at >= query.since)
+    key = tuple_(EntryRow.sort_at, EntryRow.id)
+    if query.after is not None:
+        cursor = tuple_(query.after.sort_at, query.after.entry_id)
+        stmt = stmt.where(key < cursor if query.newest_first else key > cursor)
+    if query.newest_first:
+        stmt = stmt.order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+    else:
+        stmt = stmt.order_by(EntryRow.sort_at.asc(), EntryRow.id.asc())
+    rows = session.execute(stmt.limit(query.limit + 1)).mappings().all()
+    items = tuple(_to_item(row) for row in rows[: query.limit])
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = items[-1]
+        next_cursor = PageCursor(sort_at=last.sort_at, entry_id=last.id)
+    return EntryPage(entries=items, next_cursor=next_cursor)
+
+
+def get_entry(session: Session, entry_id: int) -> Entry | None:
+    row = session.execute(
+        select(EntryRow, _FEED_TITLE)
+        .join(FeedRow, FeedRow.id == EntryRow.feed_id)
+        .where(EntryRow.id == entry_id)
+    ).first()
+    if row is None:
+        return None
+    e: EntryRow = row[0]
+    return Entry(
+        id=EntryId(e.id),
+        feed_id=FeedId(e.feed_id),
+        feed_title=row[1],
+        key=e.key,
+        title=e.title,
+        link=e.link,
+        author=e.author,
+        summary=e.summary,
+        content=e.content,
+        published=e.published,
+        updated=e.updated,
+        first_seen=e.first_seen,
+        sort_at=e.sort_at,
+        read=e.read,
+        read_at=e.read_at,
+        starred=e.starred,
+    )
+
+
+def existing_entry_ids(session: Session, ids: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(session.execute(select(EntryRow.id).where(EntryRow.id.in_(chunk))).scalars())
+    return found
+
+
+def set_read(session: Session, ids: Sequence[int], read: bool, now: datetime) -> Changes:
+    """Mark articles read or unread; only rows whose state changes are touched."""
+    changed: set[int] = set()
+    feeds: set[int] = set()
+    for chunk in _chunks(ids):
+        result = session.execute(
+            update(EntryRow)
+            .where(EntryRow.id.in_(chunk), EntryRow.read == (not read))
+            .values(read=read, read_at=now if read else None)
+            .returning(EntryRow.id, EntryRow.feed_id)
+            .execution_options(synchronize_session=False)
+        )
+        for entry_id, feed_id in result:
+            changed.add(entry_id)
+            feeds.add(feed_id)
+    return Changes(
+        feeds=frozenset(FeedId(f) for f in feeds),
+        entries=frozenset(EntryId(e) for e in changed),
+    )
+
+
+def set_starred(session: Session, ids: Sequence[int], starred: bool, now: datetime) -> Changes:
+    changed: set[int] = set()
+    feeds: set[int] = set()
+    for chunk in _chunks(ids):
+        result = session.execute(
+            update(EntryRow)
+            .where(EntryRow.id.in_(chunk), EntryRow.starred == (not starred))
+            .values(starred=starred, starred_at=now if starred else None)
+            .returning(EntryRow.id, EntryRow.feed_id)
+            .execution_options(synchronize_session=False)
+        )
+        for entry_id, feed_id in result:
+            changed.add(entry_id)
+            feeds.add(feed_id)
+    return Changes(
+        feeds=frozenset(FeedId(f) for f in feeds),
+        entries=frozenset(EntryId(e) for e in changed),
+    )
+
+
+def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) -> list[EntryId]:
+    """Store new articles of one feed in one statement batch (Core, not ORM objects).
+
+    Keys the user deleted or retention pruned are skipped: they must never return as unread.
+    """
+    if not entries:
+        return []
+    removed = removed_keys(session, feed_id, [e.key for e in entries])
+    rows = [
+        {
+            "feed_id": feed_id,
+            "key": e.key,
+            "title": e.title,
+            "link": e.link,
+            "author": e.author,
+            "summary": e.summary,
+            "content": e.content,
+            "content_hash": e.content_hash,
+            "published": e.published,
+            "updated": e.updated,
+            "first_seen": e.first_seen,
+            "last_seen": e.first_seen,
+            "sort_at": e.sort_at,
+        }
+        for e in entries
+        if e.key not in removed
+    ]
+    if not rows:
+        return []
+    session.execute(sqlite_insert(entries_table).on_conflict_do_nothing(), rows)
+    keys = [row["key"] for row in rows]
+    ids: list[EntryId] = []
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        ids.extend(
+            EntryId(i)
+            for i in session.execute(
+                select(EntryRow.id).where(EntryRow.feed_id == feed_id, EntryRow.key.in_(chunk))
+            ).scalars()
+        )
+    return ids
+
+
+def removed_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        found.update(
+            session.execute(
+                select(RemovedEntryRow.key).where(
+                    RemovedEntryRow.feed_id == feed_id, RemovedEntryRow.key.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found
+
+
+def delete_entries(session: Session, ids: Sequence[int], now: datetime) -> Changes:
+    """Delete articles and remember their keys so a later sync does not bring them back."""
+    deleted: list[tuple[int, int, str]] = []
+    for chunk in _chunks(ids):
+        deleted.extend(
+            (row.id, row.feed_id, row.key)
+            for row in session.execute(
+                select(EntryRow.id, EntryRow.feed_id, EntryRow.key).where(EntryRow.id.in_(chunk))
+            )
+        )
+    if not deleted:
+        return Changes()
+    session.execute(
+        sqlite_insert(removed_entries_table).on_conflict_do_nothing(),
+        [{"feed_id": feed_id, "key": key, "removed_at": now} for _, feed_id, key in deleted],
+    )
+    for chunk in _chunks([entry_id for entry_id, _, _ in deleted]):
+        session.execute(
+            delete(EntryRow)
+            .where(EntryRow.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    return Changes(
+        feeds=frozenset(FeedId(feed_id) for _, feed_id, _ in deleted),
+        entries=frozenset(EntryId(entry_id) for entry_id, _, _ in deleted),
+    )
+
+
+def change_state(
+    session: Session,
+    ids: Sequence[int],
+    apply: Callable[[Session, list[int]], Changes],
+) -> StateChange:
+    """Apply a bulk change to the ids that exist; report the ones that do not."""
+    wanted = list(dict.fromkeys(ids))
+    found = existing_entry_ids(session, wanted)
+    missing = tuple(i for i in wanted if i not in found)
+    return StateChange(apply(session, [i for i in wanted if i in found]), missing)
+
+
+def count_entries(session: Session, *, unread_only: bool = False) -> int:
+    stmt = select(func.count()).select_from(EntryRow)
+    if unread_only:
+        stmt = stmt.where(EntryRow.read == False)  # noqa: E712
+    return int(session.execute(stmt).scalar_one())
+
+
+def unread_total(session: Session) -> int:
+    """All unread articles: a sum over feeds' trigger-kept counters, not an entry scan."""
+    return int(
+        session.execute(select(func.coalesce(func.sum(FeedRow.unread_count), 0))).scalar_one()
+    )
+
+
+def starred_count(session: Session) -> int:
+    stmt = select(func.count()).select_from(EntryRow).where(EntryRow.starred == True)  # noqa: E712
+    return int(session.execute(stmt).scalar_one())
