@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, func, select, tuple_, update
+from sqlalchemy import RowMapping, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import insert
 from sqlalchemy.orm import Session
 
 from reader_app.domain import (
@@ -29,6 +30,7 @@ from reader_app.storage.orm import (
     EntryRow,
     FeedRow,
     RemovedEntryRow,
+    UtcTimestamp,
     entries_table,
     removed_entries_table,
 )
@@ -93,7 +95,8 @@ def query_entries(session: Session, query: EntryQuery) -> EntryPage:
         stmt = stmt.where(EntryRow.sort_at >= query.since)
     key = tuple_(EntryRow.sort_at, EntryRow.id)
     if query.after is not None:
-        cursor = tuple_(query.after.sort_at, query.after.entry_id)
+        # Bind with the column's type: a bare datetime would be compared as text.
+        cursor = tuple_(literal(query.after.sort_at, UtcTimestamp()), literal(query.after.entry_id))
         stmt = stmt.where(key < cursor if query.newest_first else key > cursor)
     if query.newest_first:
         stmt = stmt.order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
@@ -192,9 +195,13 @@ def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
     """
     if not entries:
         return []
-    removed = removed_keys(session, feed_id, [e.key for e in entries])
-    rows = [
-        {
+    keys = [e.key for e in entries]
+    skip = removed_keys(session, feed_id, keys) | _existing_keys(session, feed_id, keys)
+    rows: dict[str, dict[str, object]] = {}
+    for e in entries:
+        if e.key in skip or e.key in rows:
+            continue
+        rows[e.key] = {
             "feed_id": feed_id,
             "key": e.key,
             "title": e.title,
@@ -209,23 +216,29 @@ def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
             "last_seen": e.first_seen,
             "sort_at": e.sort_at,
         }
-        for e in entries
-        if e.key not in removed
-    ]
     if not rows:
         return []
-    session.execute(sqlite_insert(entries_table).on_conflict_do_nothing(), rows)
-    keys = [row["key"] for row in rows]
-    ids: list[EntryId] = []
+    session.execute(insert(entries_table), list(rows.values()))
+    return [EntryId(i) for i, key in _key_ids(session, feed_id, list(rows))]
+
+
+def _key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        ids.extend(
-            EntryId(i)
-            for i in session.execute(
-                select(EntryRow.id).where(EntryRow.feed_id == feed_id, EntryRow.key.in_(chunk))
-            ).scalars()
+        found.extend(
+            (row.id, row.key)
+            for row in session.execute(
+                select(EntryRow.id, EntryRow.key).where(
+                    EntryRow.feed_id == feed_id, EntryRow.key.in_(chunk)
+                )
+            )
         )
-    return ids
+    return found
+
+
+def _existing_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:
+    return {key for _, key in _key_ids(session, feed_id, keys)}
 
 
 def removed_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:

@@ -123,9 +123,11 @@ class EntryRow(Base):
 
     __table_args__ = (
         Index("uq_entries_feed_id_key", "feed_id", "key", unique=True),
-        Index("ix_entries_feed_sort", "feed_id", text("sort_at DESC"), text("id DESC")),
-        Index("ix_entries_read_sort", "read", text("sort_at DESC"), text("id DESC")),
-        Index("ix_entries_sort", text("sort_at DESC"), text("id DESC")),
+        # SQLite walks an index backwards for ORDER BY sort_at DESC, id DESC, so plain
+        # ascending columns serve both directions (and Alembic can compare them).
+        Index("ix_entries_feed_sort", "feed_id", "sort_at", "id"),
+        Index("ix_entries_read_sort", "read", "sort_at", "id"),
+        Index("ix_entries_sort", "sort_at", "id"),
         Index("ix_entries_starred", "sort_at", "id", sqlite_where=text("starred = 1")),
     )
 

@@ -94,21 +94,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entries")),
     )
     op.create_index("uq_entries_feed_id_key", "entries", ["feed_id", "key"], unique=True)
-    op.create_index(
-        "ix_entries_feed_sort",
-        "entries",
-        ["feed_id", sa.text("sort_at DESC"), sa.text("id DESC")],
-        unique=False,
-    )
-    op.create_index(
-        "ix_entries_read_sort",
-        "entries",
-        ["read", sa.text("sort_at DESC"), sa.text("id DESC")],
-        unique=False,
-    )
-    op.create_index(
-        "ix_entries_sort", "entries", [sa.text("sort_at DESC"), sa.text("id DESC")], unique=False
-    )
+    op.create_index("ix_entries_feed_sort", "entries", ["feed_id", "sort_at", "id"], unique=False)
+    op.create_index("ix_entries_read_sort", "entries", ["read", "sort_at", "id"], unique=False)
+    op.create_index("ix_entries_sort", "entries", ["sort_at", "id"], unique=False)
     op.create_index(
         "ix_entries_starred",
         "entries",
