@@ -59,3 +59,11 @@ class SchemaTooNewError(StorageError):
 
 class SettingsError(ReaderAppError):
     """A setting's key or value is not valid."""
+
+
+class FetchError(UpdateError):
+    """The feed could not be downloaded (network, HTTP status, size or time limit)."""
+
+
+class ParseError(UpdateError):
+    """The downloaded document is not a usable feed, or parsing it ran out of time or memory."""

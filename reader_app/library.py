@@ -187,6 +187,10 @@ class Library:
             raise EntryNotFoundError(f"no article with id {entry_id}")
         return found
 
+    def unread_counts(self) -> dict[FeedId, int]:
+        """Unread articles per feed: what the feed list refreshes after a change."""
+        return self._db.read(entry_store.unread_counts)
+
     def unread_total(self) -> int:
         return self._db.read(entry_store.unread_total)
 

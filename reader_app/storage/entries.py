@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.expression import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import insert
 
 from reader_app.domain import (
     Changes,
@@ -300,6 +300,12 @@ def count_entries(session: Session, *, unread_only: bool = False) -> int:
     if unread_only:
         stmt = stmt.where(EntryRow.read == False)  # noqa: E712
     return int(session.execute(stmt).scalar_one())
+
+
+def unread_counts(session: Session) -> dict[FeedId, int]:
+    """Unread articles per feed, from the trigger-kept counters: one row per feed."""
+    rows = session.execute(select(FeedRow.id, FeedRow.unread_count))
+    return {FeedId(feed_id): count for feed_id, count in rows}
 
 
 def unread_total(session: Session) -> int:

@@ -28,7 +28,7 @@ def test_writer_and_reader_loops_run_together(tmp_path: Path, clock: FixedClock)
                 )
                 assert len(added) == per_batch
                 assert writer_lib.mark_read(added[:10]).changes.entries == set(added[:10])
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
         finally:
             stop.set()
@@ -44,7 +44,7 @@ def test_writer_and_reader_loops_run_together(tmp_path: Path, clock: FixedClock)
                 observed_counts.append(unread)
                 assert unread >= 0
                 lib.tags()
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
     # Separate Library objects: separate connection pools, as a second process would have.
@@ -82,7 +82,7 @@ def test_two_writers_in_two_libraries_wait_instead_of_failing(
         try:
             for i in range(30):
                 lib.add_entries(feed.id, make_entries(20, prefix=f"{prefix}{i}-"))
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
 
     threads = [

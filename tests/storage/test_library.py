@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from reader_app.domain import EntryQuery, FeedId
+from reader_app.domain import EntryItem, EntryQuery, FeedId
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import FeedExistsError, FeedNotFoundError, InvalidFeedUrlError
 from reader_app.library import Library
@@ -100,7 +101,7 @@ def test_keyset_paging_visits_every_article_once_in_order(library: Library) -> N
     a = add_feed_with_entries(library, "https://a.example/", 37)
     add_feed_with_entries(library, "https://b.example/", 25)
     for newest_first in (True, False):
-        seen = []
+        seen: list[EntryItem] = []
         query = EntryQuery(limit=10, newest_first=newest_first)
         for _ in range(100):  # bounded: a cursor that does not advance fails, not hangs
             page = library.entries(query)
@@ -120,10 +121,7 @@ def test_keyset_paging_visits_every_article_once_in_order(library: Library) -> N
 def test_same_sort_time_pages_by_id(library: Library) -> None:
     """Keyset paging must not skip rows that share a timestamp across a page boundary."""
     feed = library.add_feed("https://a.example/")
-    same = [e for e in make_entries(25)]
-    same = [
-        type(e)(**{**{f: getattr(e, f) for f in e.__slots__}, "sort_at": FIXED_NOW}) for e in same
-    ]
+    same = [dataclasses.replace(e, sort_at=FIXED_NOW) for e in make_entries(25)]
     library.add_entries(feed.id, same)
     ids: list[int] = []
     query = EntryQuery(limit=7)
