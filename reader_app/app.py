@@ -24,17 +24,25 @@ class AppContext:
     warnings: tuple[str, ...]
 
 
-def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
-    """Log to a rotating file in the log folder; the console gets only what a command prints."""
+def setup_logging(paths: AppPaths, *, verbose: bool = False) -> str | None:
+    """Log to a rotating file in the log folder; the console gets only what a command prints.
+
+    Returns a warning when the log file cannot be opened: the app runs on without a log
+    rather than refusing to start over it.
+    """
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    handler = logging.handlers.RotatingFileHandler(
-        paths.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
+    try:
+        handler = logging.handlers.RotatingFileHandler(
+            paths.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        return f"cannot write the log file {paths.log_file} ({exc.strerror or exc}); not logging"
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
     root.addHandler(handler)
+    return None
 
 
 def load_context(data_dir: Path | str | None) -> AppContext:

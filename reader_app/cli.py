@@ -11,13 +11,22 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from reader_app import __version__
 from reader_app.app import load_context, open_library, setup_logging
-from reader_app.domain import EntryItem, EntryQuery, FeedSummary, StateChange, TagSummary
+from reader_app.domain import (
+    EntryItem,
+    EntryQuery,
+    Feed,
+    FeedSummary,
+    StateChange,
+    TagSummary,
+    normalize_tag,
+)
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
     FeedNotFoundError,
@@ -32,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PROG = "reader-app"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_PAGE = 10_000  # rows per keyset page when a listing asks for more
 
 # Errors that mean "what you typed or gave me is wrong" rather than "something failed".
 _BAD_INPUT = (InvalidFeedUrlError, FeedNotFoundError, OpmlError, SettingsError, InvalidTagError)
@@ -46,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-Handler = Callable[[Library, argparse.Namespace, TextIO], int]
+Handler = Callable[[Library, argparse.Namespace, TextIO, TextIO], int]
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("feed", metavar="FEED", help="feed id or URL")
     p.add_argument("tags", metavar="TAG", nargs="+")
 
-    p = command("untag", "remove tags from a feed", _cmd_untag)
+    p = command("untag", "remove tags from a feed", _cmd_tag)
     p.add_argument("feed", metavar="FEED", help="feed id or URL")
     p.add_argument("tags", metavar="TAG", nargs="+")
 
@@ -141,8 +151,10 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
     try:
         args = parser.parse_args(list(argv))
     except UsageError as exc:
-        print(str(exc), file=err)
+        print(_one_line(str(exc), 500), file=err)
         return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version have printed and "exited"
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     if getattr(args, "handler", None) is None:
         # Until the reading window lands, the bare command explains itself.
         parser.print_help(out)
@@ -150,40 +162,37 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
     try:
         context = load_context(getattr(args, "data_dir", None))
     except ReaderAppError as exc:
-        print(f"{PROG}: error: {exc}", file=err)
+        print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_FAILED
-    setup_logging(context.paths)
-    for warning in context.warnings:
-        print(f"{PROG}: warning: {warning}", file=err)
+    log_warning = setup_logging(context.paths)
+    for warning in (*context.warnings, *([log_warning] if log_warning else [])):
+        print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
     try:
         with open_library(context) as library:
             handler: Handler = args.handler
-            return handler(library, args, err)
+            return handler(library, args, out, err)
     except _BAD_INPUT as exc:
-        print(f"{PROG}: error: {exc}", file=err)
+        print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_USAGE
     except ReaderAppError as exc:
-        print(f"{PROG}: error: {exc}", file=err)
+        print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=err)
         return 130
     except Exception as exc:  # a bug: one line for the user, the traceback in the log
         log.exception("unexpected error in %s", args.command)
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
-            f"(details in {context.paths.log_file})",
-            file=err,
-        )
+        message = _one_line(f"{type(exc).__name__}: {exc}", 300)
+        print(f"{PROG}: internal error: {message} (details in {context.paths.log_file})", file=err)
         return EXIT_FAILED
 
 
 # Output helpers. Handlers write results to stdout; ``err`` is for problems only.
 
 
-def _emit_json(value: object) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+def _emit_json(out: TextIO, value: object) -> None:
+    json.dump(value, out, ensure_ascii=False, indent=2)
+    out.write("\n")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -236,104 +245,109 @@ def _entry_json(item: EntryItem) -> dict[str, object]:
 # Subcommands
 
 
-def _cmd_add(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _show_tags(tags: tuple[str, ...]) -> str:
+    return f" [{', '.join(_one_line(t, 60) for t in tags)}]" if tags else ""
+
+
+def _show_feed(feed: Feed) -> str:
+    return f"{feed.id}: {_one_line(feed.url, 200)}{_show_tags(feed.tags)}"
+
+
+def _cmd_add(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     feed = library.add_feed(args.url, tags=args.tag, title=args.title)
-    tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
-    print(f"added {feed.id}: {feed.url}{tags}")
+    print(f"added {_show_feed(feed)}", file=out)
     return EXIT_OK
 
 
-def _cmd_remove(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _cmd_remove(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     feed = library.feed(args.feed)
     library.remove_feed(feed.id)
-    print(f"removed {feed.id}: {feed.url}")
+    print(f"removed {feed.id}: {_one_line(feed.url, 200)}", file=out)
     return EXIT_OK
 
 
-def _cmd_feeds(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _cmd_feeds(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     feeds = library.feeds()
     if args.json:
-        _emit_json([_feed_json(s) for s in feeds])
+        _emit_json(out, [_feed_json(s) for s in feeds])
         return EXIT_OK
     for s in feeds:
         feed = s.feed
         title = _one_line(feed.display_title, 40)
-        line = f"{feed.id:>5}  {s.unread_count:>6}  {title:<40}  {feed.url}"
-        if feed.tags:
-            line += f"  [{', '.join(feed.tags)}]"
+        line = f"{feed.id:>5}  {s.unread_count:>6}  {title:<40}  {_one_line(feed.url, 200)}"
+        line += _show_tags(feed.tags)
         if not feed.updates_enabled:
             line += "  (updates stopped)"
         if feed.last_error:
             line += f"  ! {_one_line(feed.last_error, 80)}"
-        print(line)
+        print(line, file=out)
     return EXIT_OK
 
 
-def _cmd_tags(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _cmd_tags(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tags = library.tags()
     if args.json:
-        _emit_json([_tag_json(t) for t in tags])
+        _emit_json(out, [_tag_json(t) for t in tags])
         return EXIT_OK
     for tag in tags:
-        print(f"{tag.feed_count:>5} feeds  {tag.unread_count:>6} unread  {tag.name}")
+        name = _one_line(tag.name, 200)
+        print(f"{tag.feed_count:>5} feeds  {tag.unread_count:>6} unread  {name}", file=out)
     return EXIT_OK
 
 
-def _cmd_tag(library: Library, args: argparse.Namespace, err: TextIO) -> int:
-    library.tag_feed(args.feed, args.tags)
-    feed = library.feed(args.feed)
-    print(f"{feed.id}: {feed.url} [{', '.join(feed.tags)}]")
-    return EXIT_OK
-
-
-def _cmd_untag(library: Library, args: argparse.Namespace, err: TextIO) -> int:
-    library.untag_feed(args.feed, args.tags)
-    feed = library.feed(args.feed)
-    print(f"{feed.id}: {feed.url} [{', '.join(feed.tags)}]")
-    return EXIT_OK
-
-
-def _cmd_import(library: Library, args: argparse.Namespace, err: TextIO) -> int:
-    if args.file == "-":
-        data, source = sys.stdin.buffer.read(), "standard input"
+def _cmd_tag(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "tag":
+        library.tag_feed(args.feed, args.tags)
     else:
-        path = Path(args.file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = f"cannot read the file ({exc.strerror or exc})"
-            raise OpmlError(reason, source=str(path)) from None
-        source = str(path)
+        library.untag_feed(args.feed, args.tags)
+    print(_show_feed(library.feed(args.feed)), file=out)
+    return EXIT_OK
+
+
+def _read_input(name: str) -> tuple[bytes, str]:
+    if name == "-":
+        return sys.stdin.buffer.read(), "standard input"
+    path = Path(name)
+    try:
+        return path.read_bytes(), str(path)
+    except OSError as exc:
+        reason = f"cannot read the file ({exc.strerror or exc})"
+        raise OpmlError(reason, source=str(path)) from None
+
+
+def _cmd_import(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    data, source = _read_input(args.file)
     report = library.import_opml(data, source=source)
     if args.json:
-        _emit_json(
-            {
-                "added": list(report.added),
-                "already_subscribed": list(report.already_subscribed),
-                "skipped": [
-                    {"title": s.title, "url": s.url, "line": s.line, "reason": s.reason}
-                    for s in report.skipped
-                ],
-            }
-        )
+        skipped = [
+            {"title": s.title, "url": s.url, "line": s.line, "reason": s.reason}
+            for s in report.skipped
+        ]
+        summary = {
+            "added": list(report.added),
+            "already_subscribed": list(report.already_subscribed),
+            "skipped": skipped,
+        }
+        _emit_json(out, summary)
     else:
         print(
             f"imported {len(report.added)} feeds, {len(report.already_subscribed)} already "
-            f"subscribed, {len(report.skipped)} skipped"
+            f"subscribed, {len(report.skipped)} skipped",
+            file=out,
         )
     for skip in report.skipped:
         where = f"line {skip.line}" if skip.line is not None else "?"
         what = _one_line(skip.url or skip.title or "(untitled outline)", 100)
         print(f"{PROG}: skipped {source}, {where}: {what}: {skip.reason}", file=err)
-    return EXIT_OK
+    # Outlines that could not be imported are items that failed, each named above.
+    return EXIT_FAILED if report.skipped else EXIT_OK
 
 
-def _cmd_export(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = library.export_opml()
     if args.file == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        out.write(data.decode("utf-8"))
+        out.flush()
         return EXIT_OK
     path = Path(args.file)
     try:
@@ -341,64 +355,49 @@ def _cmd_export(library: Library, args: argparse.Namespace, err: TextIO) -> int:
     except OSError as exc:
         print(f"{PROG}: error: cannot write {path}: {exc.strerror or exc}", file=err)
         return EXIT_FAILED
-    print(f"exported {len(library.feeds())} feeds to {path}")
+    print(f"exported {len(library.feeds())} feeds to {path}", file=out)
     return EXIT_OK
 
 
-def _cmd_articles(library: Library, args: argparse.Namespace, err: TextIO) -> int:
-    feed_ids = frozenset(library.resolve_feed(ref) for ref in args.feed)
-    tags = frozenset(args.tag)
+def _cmd_articles(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     query = EntryQuery(
-        feed_ids=feed_ids,
-        tags=tags,
+        feed_ids=frozenset(library.resolve_feed(ref) for ref in args.feed),
+        tags=frozenset(normalize_tag(tag) for tag in args.tag),
         unread_only=args.unread,
         starred_only=args.starred,
         newest_first=not args.oldest_first,
-        limit=min(args.limit, 10_000),
+        limit=min(args.limit, _PAGE),
     )
     items: list[EntryItem] = []
     page = library.entries(query)
     items.extend(page.entries)
     # --limit above one page: keep paging with the keyset cursor.
     while page.next_cursor is not None and len(items) < args.limit:
-        remaining = min(args.limit - len(items), 10_000)
-        page = library.entries(
-            EntryQuery(
-                feed_ids=feed_ids,
-                tags=tags,
-                unread_only=args.unread,
-                starred_only=args.starred,
-                newest_first=not args.oldest_first,
-                limit=remaining,
-                after=page.next_cursor,
-            )
-        )
+        remaining = min(args.limit - len(items), _PAGE)
+        page = library.entries(replace(query, limit=remaining, after=page.next_cursor))
         items.extend(page.entries)
     if args.json:
-        _emit_json([_entry_json(item) for item in items])
+        _emit_json(out, [_entry_json(item) for item in items])
         return EXIT_OK
     for item in items:
         flags = ("•" if not item.read else " ") + ("★" if item.starred else " ")
         date = item.sort_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        title = _one_line(item.title or item.link or "(untitled)", 100)
         print(
-            f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  "
-            f"{_one_line(item.title or item.link or '(untitled)', 100)}"
+            f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  {title}", file=out
         )
     return EXIT_OK
 
 
-def _cmd_state(library: Library, args: argparse.Namespace, err: TextIO) -> int:
+def _cmd_state(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    ids = list(dict.fromkeys(args.ids))
     result: StateChange
-    if args.command == "mark-read":
-        result = library.mark_read(args.ids, True)
-    elif args.command == "mark-unread":
-        result = library.mark_read(args.ids, False)
-    elif args.command == "star":
-        result = library.set_starred(args.ids, True)
+    if args.command in ("mark-read", "mark-unread"):
+        result = library.mark_read(ids, args.command == "mark-read")
     else:
-        result = library.set_starred(args.ids, False)
+        result = library.set_starred(ids, args.command == "star")
     for missing in result.missing:
         print(f"{PROG}: error: no article with id {missing}", file=err)
-    done = len(args.ids) - len(result.missing)
-    print(f"{args.command}: {done} articles ({len(result.changes.entries)} changed)")
+    done = len(ids) - len(result.missing)
+    print(f"{args.command}: {done} articles ({len(result.changes.entries)} changed)", file=out)
     return EXIT_FAILED if result.missing else EXIT_OK

@@ -36,6 +36,7 @@ from reader_app.storage import feeds as feed_store
 from reader_app.storage import tags as tag_store
 
 Clock = Callable[[], datetime]
+_MAX_ID = 2**63 - 1
 
 
 def utc_now() -> datetime:
@@ -87,12 +88,17 @@ class Library:
 
     def resolve_feed(self, ref: str | int) -> FeedId:
         """A feed id from an id (``12``, ``"12"``) or a URL; FeedNotFoundError if none."""
-        if isinstance(ref, int) or ref.strip().isdigit():
-            feed_id = int(ref)
-            if self._db.read(lambda s: feed_store.get_feed(s, feed_id)) is None:
+        text = str(ref).strip()
+        if text.isascii() and text.isdecimal():
+            feed_id = int(text)
+            # Past SQLite's integer range no feed can exist (and binding it would overflow).
+            if (
+                feed_id > _MAX_ID
+                or self._db.read(lambda s: feed_store.get_feed(s, feed_id)) is None
+            ):
                 raise FeedNotFoundError(f"no feed with id {feed_id}")
             return FeedId(feed_id)
-        url = normalize_feed_url(ref)
+        url = normalize_feed_url(text)
         found = self._db.read(lambda s: feed_store.find_feed_id(s, url))
         if found is None:
             raise FeedNotFoundError(f"no feed with URL {url}")

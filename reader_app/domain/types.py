@@ -30,6 +30,7 @@ class Feed:
     error_count: int = 0
     last_error: str | None = None
     last_error_at: datetime | None = None
+    last_warning: str | None = None
     updates_enabled: bool = True
     update_interval_minutes: int | None = None
     load_images: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from reader_app.errors import InvalidFeedUrlError
 
@@ -50,8 +50,19 @@ def normalize_feed_url(raw: str) -> str:
         if parts.password is not None:
             userinfo += f":{parts.password}"
         netloc = f"{userinfo}@{netloc}"
-    path = parts.path or "/"
-    return urlunsplit(SplitResult(scheme, netloc, path, parts.query, ""))
+    path = _escape_invisible(parts.path) or "/"
+    return urlunsplit(SplitResult(scheme, netloc, path, _escape_invisible(parts.query), ""))
+
+
+def _escape_invisible(text: str) -> str:
+    """Percent-encode spaces, control and format characters (ESC, bidi overrides, U+2028).
+
+    Servers see the same bytes, but a URL shown in a terminal or a tooltip can no longer hide
+    text, reorder it or break a line.
+    """
+    return "".join(
+        quote(ch, safe="") if ch.isspace() or not ch.isprintable() else ch for ch in text
+    )
 
 
 def is_feed_url(raw: str) -> bool:

@@ -97,9 +97,10 @@ def feeds_with_tags_select(names: Iterable[str]) -> Select[int]:
     """A SELECT of feed ids carrying ``names`` or their descendants, for use as a subquery."""
     conditions: list[ColumnElement[bool]] = []
     for name in names:
-        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # Tag names are case-sensitive; LIKE is not (and treats % and _ specially).
+        prefix = name + "/"
         conditions.append(TagRow.name == name)
-        conditions.append(TagRow.name.like(f"{escaped}/%", escape="\\"))
+        conditions.append(func.substr(TagRow.name, 1, len(prefix)) == prefix)
     return (
         select(FeedTagRow.feed_id)
         .join(TagRow, TagRow.id == FeedTagRow.tag_id)
