@@ -13,6 +13,7 @@ from pathlib import Path
 from reader_app.library import Library
 from reader_app.paths import AppPaths, resolve_paths
 from reader_app.settings import Settings
+from reader_app.sync import SyncOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,19 @@ def load_context(data_dir: Path | str | None) -> AppContext:
     for warning in loaded.warnings:
         log.warning("%s", warning)
     return AppContext(paths=paths, settings=loaded.settings, warnings=loaded.warnings)
+
+
+def sync_options(settings: Settings) -> SyncOptions:
+    """The sync engine's knobs, from the settings table."""
+    return SyncOptions(
+        default_interval_minutes=settings.get_int("sync.interval_minutes"),
+        max_backoff_minutes=settings.get_int("sync.max_backoff_hours") * 60,
+        max_connections=settings.get_int("sync.max_connections"),
+        max_per_host=settings.get_int("sync.max_per_host"),
+        request_timeout_seconds=settings.get_float("sync.request_timeout_seconds"),
+        max_feed_bytes=settings.get_int("sync.max_feed_size_mb") * 1024 * 1024,
+        parse_timeout_seconds=settings.get_float("sync.parse_timeout_seconds"),
+    )
 
 
 def open_library(context: AppContext) -> Library:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from reader_app import __version__
-from reader_app.app import load_context, open_library, setup_logging
+from reader_app.app import load_context, open_library, setup_logging, sync_options
+from reader_app.discovery import FoundBy
 from reader_app.domain import (
     EntryItem,
     EntryQuery,
@@ -31,11 +32,13 @@ from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
     FeedNotFoundError,
     InvalidFeedUrlError,
+    NoFeedFoundError,
     OpmlError,
     ReaderAppError,
     SettingsError,
 )
 from reader_app.library import Library
+from reader_app.sync import SyncProgress, SyncSelection
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,14 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _PAGE = 10_000  # rows per keyset page when a listing asks for more
 
 # Errors that mean "what you typed or gave me is wrong" rather than "something failed".
-_BAD_INPUT = (InvalidFeedUrlError, FeedNotFoundError, OpmlError, SettingsError, InvalidTagError)
+_BAD_INPUT = (
+    InvalidFeedUrlError,
+    FeedNotFoundError,
+    NoFeedFoundError,
+    OpmlError,
+    SettingsError,
+    InvalidTagError,
+)
 
 
 class UsageError(Exception):
@@ -85,10 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    p = command("add", "subscribe to a feed URL", _cmd_add)
-    p.add_argument("url", metavar="URL")
+    p = command("add", "subscribe to a feed, or to a feed a web page links to", _cmd_add)
+    p.add_argument("url", metavar="URL", help="a feed's URL or a web site's page")
     p.add_argument("--tag", "-t", action="append", default=[], metavar="TAG", help="repeatable")
-    p.add_argument("--title", help="the feed's title until its first update")
+    p.add_argument("--title", help="your own title for the feed")
+    p.add_argument(
+        "--pick", type=_positive_int, metavar="N", help="which of several feeds a page links to"
+    )
+    p.add_argument(
+        "--no-check", action="store_true", help="subscribe to URL as given, without fetching it"
+    )
 
     p = command("remove", "unsubscribe from a feed and delete its articles", _cmd_remove)
     p.add_argument("feed", metavar="FEED", help="feed id or URL")
@@ -122,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--oldest-first", action="store_true")
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="default: 50")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("sync", "update the feeds that are due (all with --all)", _cmd_sync)
+    p.add_argument("--all", action="store_true", help="update every feed, due or not")
+    p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     for name, help_text in (
         ("mark-read", "mark articles read"),
@@ -167,6 +189,7 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
     log_warning = setup_logging(context.paths)
     for warning in (*context.warnings, *([log_warning] if log_warning else [])):
         print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
+    args.sync_options = sync_options(context.settings)
     try:
         with open_library(context) as library:
             handler: Handler = args.handler
@@ -254,7 +277,29 @@ def _show_feed(feed: Feed) -> str:
 
 
 def _cmd_add(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    feed = library.add_feed(args.url, tags=args.tag, title=args.title)
+    if args.no_check:
+        feed = library.add_feed(args.url, tags=args.tag, user_title=args.title)
+        print(f"added {_show_feed(feed)}", file=out)
+        return EXIT_OK
+    for tag in args.tag:  # refuse a bad tag before going to the network
+        normalize_tag(tag)
+    found = library.discover(args.url, options=args.sync_options).candidates
+    if len(found) > 1 and args.pick is None:
+        print(f"{len(found)} feeds found at {_one_line(args.url, 200)}:", file=out)
+        for number, candidate in enumerate(found, start=1):
+            title = _one_line(candidate.title or "(untitled)", 60)
+            print(f"  {number}. {title}  {_one_line(candidate.url, 200)}", file=out)
+        print(f"{PROG}: error: several feeds found; choose one with --pick N", file=err)
+        return EXIT_USAGE
+    index = (args.pick or 1) - 1
+    if index >= len(found):
+        print(f"{PROG}: error: --pick {args.pick}: only {len(found)} found", file=err)
+        return EXIT_USAGE
+    chosen = found[index]
+    if chosen.found_by is FoundBy.UNCHECKED:
+        note = _one_line(chosen.note or "no answer", 200)
+        print(f"{PROG}: warning: could not check the feed ({note}); added as given", file=err)
+    feed = library.add_feed(chosen.url, tags=args.tag, title=chosen.title, user_title=args.title)
     print(f"added {_show_feed(feed)}", file=out)
     return EXIT_OK
 
@@ -387,6 +432,73 @@ def _cmd_articles(library: Library, args: argparse.Namespace, out: TextIO, err: 
             f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  {title}", file=out
         )
     return EXIT_OK
+
+
+class _SyncProgressPrinter:
+    """A bar on a terminal, one line per feed otherwise (logs, pipes, CI)."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._tty = err.isatty()
+
+    def __call__(self, progress: SyncProgress) -> None:
+        result = progress.result
+        title = _one_line(result.title or result.url, 50)
+        what = result.outcome.value.replace("_", " ")
+        if result.new_entries:
+            what += f", {result.new_entries} new"
+        if result.error:
+            what += f": {_one_line(result.error, 120)}"
+        counter = f"[{progress.done}/{progress.total}]"
+        if self._tty:
+            width = 30
+            filled = width * progress.done // max(progress.total, 1)
+            bar = "#" * filled + "-" * (width - filled)
+            self._err.write(f"\r\x1b[K{bar} {counter} {title}")
+            if result.error:  # failures stay on screen above the bar
+                self._err.write(f"\r\x1b[K{title}: {what}\n")
+        else:
+            self._err.write(f"{counter} {title}: {what}\n")
+        self._err.flush()
+
+    def finish(self) -> None:
+        if self._tty:
+            self._err.write("\r\x1b[K")
+            self._err.flush()
+
+
+def _cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    feed_ids = frozenset(library.resolve_feed(ref) for ref in args.feed)
+    tags = frozenset(normalize_tag(tag) for tag in args.tag)
+    selection = SyncSelection(feed_ids=feed_ids, tags=tags, force=args.all or bool(feed_ids))
+    printer = _SyncProgressPrinter(err)
+    report = library.update_feeds(selection, options=args.sync_options, on_progress=printer)
+    printer.finish()
+    summary = {
+        "feeds": report.total,
+        "updated": report.updated,
+        "not_modified": report.not_modified,
+        "failed": report.failed,
+        "new_entries": report.new_entries,
+        "cancelled": report.cancelled,
+        "failures": [
+            {"feed_id": r.feed_id, "url": r.url, "error": r.error}
+            for r in report.results
+            if r.error
+        ],
+    }
+    if args.json:
+        _emit_json(out, summary)
+    else:
+        print(
+            f"{report.total} feeds: {report.updated} updated, {report.not_modified} not modified, "
+            f"{report.failed} failed, {report.new_entries} new articles"
+            + (" (interrupted)" if report.cancelled else ""),
+            file=out,
+        )
+    if report.cancelled:
+        return 130
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 def _cmd_state(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -67,3 +67,7 @@ class FetchError(UpdateError):
 
 class ParseError(UpdateError):
     """The downloaded document is not a usable feed, or parsing it ran out of time or memory."""
+
+
+class NoFeedFoundError(FeedError):
+    """A URL that answered, but neither is a feed nor links to one."""

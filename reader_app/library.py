@@ -7,12 +7,14 @@ each one is a single transaction, so an import or a bulk mark-read is all or not
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from reader_app import opml
+from reader_app.discovery import Discovery, discover
 from reader_app.domain import (
     Changes,
     Entry,
@@ -30,10 +32,13 @@ from reader_app.domain import (
 from reader_app.domain.tags import InvalidTagError
 from reader_app.domain.urls import normalize_feed_url
 from reader_app.errors import EntryNotFoundError, FeedNotFoundError
+from reader_app.ingest.fetch import Fetcher, FetchLimits
+from reader_app.ingest.parser_pool import ParserPool
 from reader_app.storage import Database
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
 from reader_app.storage import tags as tag_store
+from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection, open_engine
 
 Clock = Callable[[], datetime]
 _MAX_ID = 2**63 - 1
@@ -114,10 +119,25 @@ class Library:
     def feed_summary(self, feed_id: FeedId) -> FeedSummary | None:
         return self._db.read(lambda s: feed_store.feed_summary(s, feed_id))
 
-    def add_feed(self, url: str, *, tags: Iterable[str] = (), title: str | None = None) -> Feed:
-        """Subscribe to ``url`` (normalized); FeedExistsError if already subscribed."""
+    def add_feed(
+        self,
+        url: str,
+        *,
+        tags: Iterable[str] = (),
+        title: str | None = None,
+        user_title: str | None = None,
+    ) -> Feed:
+        """Subscribe to ``url`` (normalized); FeedExistsError if already subscribed.
+
+        ``title`` is the feed's own (updates replace it); ``user_title`` is the user's name for
+        it, which updates never touch.
+        """
         new = feed_store.FeedToAdd(
-            url=normalize_feed_url(url), title=title, site_url=None, tags=_normalize_tags(tags)
+            url=normalize_feed_url(url),
+            title=title,
+            site_url=None,
+            tags=_normalize_tags(tags),
+            user_title=user_title.strip() if user_title and user_title.strip() else None,
         )
         now = self._clock()
         feed_id = self._db.write_sync(lambda s: feed_store.add_feed(s, new, now))
@@ -181,6 +201,35 @@ class Library:
             for s in self.feeds()
         ]
         return opml.write_opml(feeds, now=self._clock())
+
+    def discover(self, url: str, *, options: SyncOptions | None = None) -> Discovery:
+        """What subscribing to ``url`` would mean: the feed itself, or the feeds a page links.
+
+        Raises NoFeedFoundError when the URL answers with neither. Needs the network.
+        """
+        options = options or SyncOptions()
+        limits = FetchLimits(
+            total_timeout=options.request_timeout_seconds, max_body_bytes=options.max_feed_bytes
+        )
+        with (
+            Fetcher(limits) as fetcher,
+            ParserPool(1, timeout=options.parse_timeout_seconds) as parser,
+        ):
+            return discover(url, fetcher, parser)
+
+    # Updating
+
+    def update_feeds(
+        self,
+        selection: SyncSelection | None = None,
+        *,
+        options: SyncOptions | None = None,
+        on_progress: Callable[[SyncProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncReport:
+        """Fetch and store the selected feeds (the due ones by default); see sync.py."""
+        with open_engine(self._db, options or SyncOptions(), clock=self._clock) as engine:
+            return engine.run(selection or SyncSelection(), on_progress=on_progress, cancel=cancel)
 
     # Articles
 

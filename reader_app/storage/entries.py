@@ -219,10 +219,10 @@ def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
     if not rows:
         return []
     session.execute(insert(entries_table), list(rows.values()))
-    return [EntryId(i) for i, key in _key_ids(session, feed_id, list(rows))]
+    return [EntryId(i) for i, key in key_ids(session, feed_id, list(rows))]
 
 
-def _key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[int, str]]:
+def key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
@@ -238,7 +238,7 @@ def _key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[
 
 
 def _existing_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:
-    return {key for _, key in _key_ids(session, feed_id, keys)}
+    return {key for _, key in key_ids(session, feed_id, keys)}
 
 
 def removed_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:

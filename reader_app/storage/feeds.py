@@ -27,6 +27,7 @@ _FEED_COLUMNS = (
     FeedRow.error_count,
     FeedRow.last_error,
     FeedRow.last_error_at,
+    FeedRow.last_warning,
     FeedRow.updates_enabled,
     FeedRow.update_interval_minutes,
     FeedRow.load_images,
@@ -40,6 +41,7 @@ class FeedToAdd:
     title: str | None
     site_url: str | None
     tags: tuple[str, ...]  # normalized
+    user_title: str | None = None
 
 
 def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
@@ -57,6 +59,7 @@ def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
         error_count=m["error_count"],
         last_error=m["last_error"],
         last_error_at=m["last_error_at"],
+        last_warning=m["last_warning"],
         updates_enabled=bool(m["updates_enabled"]),
         update_interval_minutes=m["update_interval_minutes"],
         load_images=bool(m["load_images"]),
@@ -109,7 +112,13 @@ def add_feed(session: Session, feed: FeedToAdd, now: datetime) -> FeedId:
         raise FeedExistsError(f"already subscribed to {feed.url}")
     feed_id = session.execute(
         insert(FeedRow)
-        .values(url=feed.url, title=feed.title, site_url=feed.site_url, added_at=now)
+        .values(
+            url=feed.url,
+            title=feed.title,
+            user_title=feed.user_title,
+            site_url=feed.site_url,
+            added_at=now,
+        )
         .returning(FeedRow.id)
     ).scalar_one()
     tag_store.add_feed_tags(session, [(feed_id, tag) for tag in feed.tags])

@@ -87,6 +87,8 @@ class FeedRow(Base):
     error_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UtcTimestamp)
+    # A survivable problem of the last update (encoding overridden, entries skipped).
+    last_warning: Mapped[str | None] = mapped_column(Text)
     updates_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("1"))
     update_interval_minutes: Mapped[int | None] = mapped_column(Integer)
     load_images: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))

@@ -129,7 +129,7 @@ class Cli:
 
     def add(self, url: str, *tags: str) -> int:
         args = [arg for tag in tags for arg in ("--tag", tag)]
-        result = self.ok("add", url, *args)
+        result = self.ok("add", "--no-check", url, *args)
         # "added 12: https://..."
         return int(result.out.split(":", 1)[0].removeprefix("added "))
 
@@ -305,7 +305,7 @@ def test_help_with_only_data_dir_creates_nothing(cli: Cli, data_dir: Path) -> No
 
 def test_add_shows_the_normalized_url_and_tags(cli: Cli) -> None:
     result = cli.ok(
-        "add", "HTTPS://Example.ORG:443/Feed.xml#top", "--tag", "News", "-t", " Tech / Linux "
+        "add", "--no-check", "HTTPS://Example.ORG:443/Feed.xml#top", "--tag", "News", "-t", " Tech / Linux "
     )
 
     assert result.out == "added 1: https://example.org/Feed.xml [News, Tech/Linux]\n"
@@ -317,7 +317,7 @@ def test_add_shows_the_normalized_url_and_tags(cli: Cli) -> None:
 
 
 def test_add_feed_scheme(cli: Cli) -> None:
-    result = cli.ok("add", "feed://example.org/rss")
+    result = cli.ok("add", "--no-check", "feed://example.org/rss")
 
     assert "http://example.org/rss" in result.out
 
@@ -325,7 +325,7 @@ def test_add_feed_scheme(cli: Cli) -> None:
 def test_add_duplicate_fails_naming_the_url(cli: Cli) -> None:
     cli.add("https://example.org/feed")
 
-    result = cli("add", "HTTPS://EXAMPLE.org/feed#again")
+    result = cli("add", "--no-check", "HTTPS://EXAMPLE.org/feed#again")
 
     assert result.code == 1
     assert result.out == ""
@@ -338,7 +338,7 @@ def test_add_duplicate_fails_naming_the_url(cli: Cli) -> None:
     [("javascript:alert(1)", "javascript:"), ("file:///etc/passwd", "file:"), ("ftp://x", "ftp:")],
 )
 def test_add_refuses_other_schemes(cli: Cli, url: str, scheme: str) -> None:
-    result = cli("add", url)
+    result = cli("add", "--no-check", url)
 
     assert result.code == 2
     assert result.out == ""
@@ -347,7 +347,7 @@ def test_add_refuses_other_schemes(cli: Cli, url: str, scheme: str) -> None:
 
 
 def test_add_refuses_an_empty_tag(cli: Cli) -> None:
-    result = cli("add", "https://example.org/feed", "--tag", "News", "--tag", " / ")
+    result = cli("add", "--no-check", "https://example.org/feed", "--tag", "News", "--tag", " / ")
 
     assert result.code == 2
     assert_one_error_line(result, "tag")
@@ -892,7 +892,7 @@ def test_bad_usage_in_a_real_process(tmp_path: Path) -> None:
 
 
 def test_data_dir_before_and_after_the_subcommand(cli: Cli, data_dir: Path, tmp_path: Path) -> None:
-    after = cli.bare("add", "https://example.org/feed", "--data-dir", str(data_dir))
+    after = cli.bare("add", "--no-check", "https://example.org/feed", "--data-dir", str(data_dir))
     before = cli.bare("--data-dir", str(data_dir), "feeds", "--json")
 
     assert after.code == 0, after.err
@@ -905,7 +905,7 @@ def test_data_dir_after_the_subcommand_wins(cli: Cli, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
 
     result = cli.bare(
-        "--data-dir", str(first), "add", "https://example.org/feed", "--data-dir", str(second)
+        "--data-dir", str(first), "add", "--no-check", "https://example.org/feed", "--data-dir", str(second)
     )
 
     assert result.code == 0, result.err
@@ -917,7 +917,7 @@ def test_reader_app_home_in_a_real_process(tmp_path: Path) -> None:
     home = tmp_path / "portable"
     env = process_env(tmp_path / "home", READER_APP_HOME=str(home))
 
-    result = run_process(tmp_path, "add", "https://example.org/feed", "--tag", "News", env=env)
+    result = run_process(tmp_path, "add", "--no-check", "https://example.org/feed", "--tag", "News", env=env)
 
     assert result.code == 0, result.err
     assert result.err == ""
@@ -933,8 +933,8 @@ def test_reader_app_home_in_process_and_data_dir_beats_it(
     env_home, arg_home = tmp_path / "env", tmp_path / "arg"
     monkeypatch.setenv("READER_APP_HOME", str(env_home))
 
-    assert cli.bare("add", "https://env.example.org/feed").code == 0
-    assert cli.bare("--data-dir", str(arg_home), "add", "https://arg.example.org/feed").code == 0
+    assert cli.bare("add", "--no-check", "https://env.example.org/feed").code == 0
+    assert cli.bare("--data-dir", str(arg_home), "add", "--no-check", "https://arg.example.org/feed").code == 0
 
     listed = cli.bare("feeds", "--json")
     assert [f["url"] for f in json.loads(listed.out)] == ["https://env.example.org/feed"]
@@ -968,7 +968,7 @@ def test_run_writes_to_the_given_streams(data_dir: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
 
     code = run(
-        ["--data-dir", str(data_dir), "add", "https://example.org/feed"], stdout=out, stderr=err
+        ["--data-dir", str(data_dir), "add", "--no-check", "https://example.org/feed"], stdout=out, stderr=err
     )
 
     assert code == 0
@@ -1016,7 +1016,7 @@ def test_hostile_article_and_error_text_is_one_clean_line(cli: Cli, data_dir: Pa
 
 def test_hostile_tags_are_not_printed_raw(cli: Cli) -> None:
     cli.ok("import-opml", str(DATA / "hostile_tags.opml"))
-    added = cli("add", "https://example.org/feed", "--tag", "\x1b[31mred")
+    added = cli("add", "--no-check", "https://example.org/feed", "--tag", "\x1b[31mred")
 
     outputs = [added, cli("feeds"), cli("tags")]
 
@@ -1027,7 +1027,7 @@ def test_hostile_tags_are_not_printed_raw(cli: Cli) -> None:
 
 
 def test_urls_with_control_characters_do_not_break_lines(cli: Cli) -> None:
-    added = cli("add", "https://example.org/a\x1b[31mb")
+    added = cli("add", "--no-check", "https://example.org/a\x1b[31mb")
     missing = cli("remove", "https://example.org/a\u2028b")
 
     assert "\x1b" not in added.out + added.err

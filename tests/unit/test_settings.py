@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_expected_keys_are_declared() -> None:
 
 
 def test_duplicate_keys_are_refused() -> None:
-    with pytest.raises(ValueError, match="t.count"):
+    with pytest.raises(ValueError, match=re.escape("t.count")):
         Settings((INT_SPEC, INT_SPEC))
 
 
@@ -198,15 +199,15 @@ def test_initial_values_are_validated() -> None:
     assert settings.get("t.count") == 3
     assert settings.get_float("t.seconds") == 4.0
 
-    with pytest.raises(SettingsError, match="t.count"):
+    with pytest.raises(SettingsError, match=re.escape("t.count")):
         Settings(SPECS, {"t.count": 99})
-    with pytest.raises(SettingsError, match="t.nope"):
+    with pytest.raises(SettingsError, match=re.escape("t.nope")):
         Settings(SPECS, {"t.nope": 1})
 
 
 def test_unknown_key_is_an_error_with_a_hint() -> None:
     settings = Settings()
-    with pytest.raises(SettingsError, match="sync.interval_minutes"):
+    with pytest.raises(SettingsError, match=re.escape("sync.interval_minutes")):
         settings.get("sync.interval_minute")
     with pytest.raises(SettingsError):
         settings.set("no.such", 1)
@@ -216,7 +217,7 @@ def test_unknown_key_is_an_error_with_a_hint() -> None:
 
 def test_typed_getter_of_the_wrong_type_is_an_error() -> None:
     settings = Settings(SPECS)
-    with pytest.raises(SettingsError, match="t.count"):
+    with pytest.raises(SettingsError, match=re.escape("t.count")):
         settings.get_bool("t.count")
     with pytest.raises(SettingsError):
         settings.get_int("t.seconds")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("error_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_error_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_warning", sa.Text(), nullable=True),
         sa.Column("updates_enabled", sa.Boolean(), server_default=sa.text("1"), nullable=False),
         sa.Column("update_interval_minutes", sa.Integer(), nullable=True),
         sa.Column("load_images", sa.Boolean(), server_default=sa.text("0"), nullable=False),

@@ -1,0 +1,373 @@
+"""The sync engine: update feeds with fetching and parsing off the caller's thread.
+
+The pipeline, like lemon24/reader's, as a shell pipe::
+
+    targets | fetch (threads, bounded per host) | hash-check | parse (worker processes)
+            | decide + write (the database's single writer, one transaction per feed)
+
+Fetch and parse run in parallel; decide and write run one feed at a time on the writer thread,
+so user actions queue behind at most one feed's write. A feed's failure is stored on the feed,
+never raised. Progress is reported after each feed's write, so counts update as feeds land.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from reader_app.domain import Changes, EntryId, FeedId
+from reader_app.errors import ParseError
+from reader_app.ingest.decide import decide_entries
+from reader_app.ingest.fetch import Fetcher, FetchLimits
+from reader_app.ingest.identity import entry_key
+from reader_app.ingest.parser_pool import ParserPool
+from reader_app.ingest.schedule import ScheduleInputs, next_check
+from reader_app.ingest.types import FetchOutcome, FetchRequest, FetchResult, ParsedFeed
+from reader_app.storage import Database, Transaction
+from reader_app.storage import entries as entry_store
+from reader_app.storage import updates as update_store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class FeedOutcome(enum.Enum):
+    UPDATED = "updated"  # fetched and parsed (new, changed or no articles)
+    NOT_MODIFIED = "not_modified"  # 304, or a body identical to the last one
+    FAILED = "failed"  # network, HTTP or parse error: stored on the feed
+    GONE = "gone"  # 410: updates stopped
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """How one feed's update went."""
+
+    feed_id: FeedId
+    url: str
+    title: str | None
+    outcome: FeedOutcome
+    new_entries: int = 0
+    updated_entries: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """Reported after each feed is written: the window refreshes what ``changes`` names."""
+
+    done: int
+    total: int
+    result: FeedResult
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    total: int
+    results: tuple[FeedResult, ...]
+    cancelled: bool = False
+
+    def count(self, outcome: FeedOutcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+    @property
+    def updated(self) -> int:
+        return self.count(FeedOutcome.UPDATED)
+
+    @property
+    def not_modified(self) -> int:
+        return self.count(FeedOutcome.NOT_MODIFIED)
+
+    @property
+    def failed(self) -> int:
+        return self.count(FeedOutcome.FAILED) + self.count(FeedOutcome.GONE)
+
+    @property
+    def new_entries(self) -> int:
+        return sum(r.new_entries for r in self.results)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSelection:
+    """Which feeds: named ones (always), those with tags, or all; due ones unless forced."""
+
+    feed_ids: frozenset[FeedId] = field(default_factory=frozenset)
+    tags: frozenset[str] = field(default_factory=frozenset)
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """Everything a sync can be tuned by; the app builds it from the settings table."""
+
+    default_interval_minutes: int = 60
+    max_backoff_minutes: int = 24 * 60
+    max_connections: int = 16
+    max_per_host: int = 2
+    request_timeout_seconds: float = 30.0
+    max_feed_bytes: int = 16 * 1024 * 1024
+    parse_workers: int = 2
+    parse_timeout_seconds: float = 10.0
+    parse_memory_mb: int = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A feed after fetch (and parse, when its body changed): what the writer needs."""
+
+    target: update_store.UpdateTarget
+    fetch: FetchResult
+    body_hash: str | None = None
+    parsed: ParsedFeed | None = None
+    keys: tuple[str, ...] = ()
+    parse_error: str | None = None
+
+
+def _body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class SyncEngine:
+    """Runs updates against one database with one fetcher and one parser pool."""
+
+    def __init__(
+        self,
+        db: Database,
+        fetcher: Fetcher,
+        parser: ParserPool,
+        *,
+        options: SyncOptions | None = None,
+        clock: Clock,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._db = db
+        self._fetcher = fetcher
+        self._parser = parser
+        self._options = options or SyncOptions()
+        self._clock = clock
+        self._jitter = jitter
+
+    def targets(self, selection: SyncSelection) -> list[update_store.UpdateTarget]:
+        now = self._clock()
+        return self._db.read(
+            lambda s: update_store.update_targets(
+                s,
+                now,
+                feed_ids=selection.feed_ids,
+                tags=selection.tags,
+                only_due=not selection.force,
+            )
+        )
+
+    def run(
+        self,
+        selection: SyncSelection,
+        *,
+        on_progress: Callable[[SyncProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncReport:
+        """Update the selected feeds; returns when all are written or the sync is cancelled.
+
+        Cancelling (the event, or Ctrl+C in the calling thread) stops between feeds: feeds
+        already written stay written, feeds in flight are dropped and stay due.
+        """
+        cancel = cancel or threading.Event()
+        targets = self.targets(selection)
+        results: list[FeedResult] = []
+        pool = ThreadPoolExecutor(
+            max_workers=max(1, self._options.max_connections), thread_name_prefix="fetch"
+        )
+        pending: set[Future[_Fetched]] = {
+            pool.submit(self._fetch_and_parse, target, cancel) for target in targets
+        }
+        try:
+            while pending and not cancel.is_set():
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if cancel.is_set():
+                        break
+                    fetched = future.result()
+                    result, changes = self._db.write_sync(partial(self._write, fetched=fetched))
+                    results.append(result)
+                    if on_progress is not None:
+                        on_progress(SyncProgress(len(results), len(targets), result, changes))
+        except KeyboardInterrupt:
+            cancel.set()
+        finally:
+            if pending or cancel.is_set():
+                cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+        return SyncReport(total=len(targets), results=tuple(results), cancelled=cancel.is_set())
+
+    # Runs on a fetch thread.
+    def _fetch_and_parse(
+        self, target: update_store.UpdateTarget, cancel: threading.Event
+    ) -> _Fetched:
+        request = FetchRequest(
+            url=target.url,
+            etag=target.etag,
+            last_modified=target.last_modified,
+            username=target.username,
+            password=target.password,
+        )
+        if cancel.is_set():
+            return _Fetched(
+                target, FetchResult(request_url=target.url, outcome=FetchOutcome.FAILED)
+            )
+        fetch = self._fetcher.fetch(request)
+        if fetch.outcome is not FetchOutcome.OK or fetch.body is None:
+            return _Fetched(target, fetch)
+        body_hash = _body_hash(fetch.body)
+        if body_hash == target.body_hash:
+            # Same bytes as last time (a server without validators): nothing to parse.
+            return _Fetched(target, fetch, body_hash=body_hash)
+        headers = dict(fetch.headers)
+        try:
+            parsed = self._parser.parse(
+                fetch.body, url=fetch.final_url or target.url, headers=headers
+            )
+        except ParseError as exc:
+            return _Fetched(target, fetch, body_hash=body_hash, parse_error=str(exc))
+        keys = tuple(entry_key(entry) for entry in parsed.entries)
+        return _Fetched(target, fetch, body_hash=body_hash, parsed=parsed, keys=keys)
+
+    # Runs on the database's writer thread, inside the feed's transaction.
+    def _write(self, session: Transaction, fetched: _Fetched) -> tuple[FeedResult, Changes]:
+        now = self._clock()
+        target, fetch = fetched.target, fetched.fetch
+        interval = target.update_interval_minutes or self._options.default_interval_minutes
+        failed = fetch.outcome in (FetchOutcome.FAILED, FetchOutcome.GONE) or bool(
+            fetched.parse_error
+        )
+        error_count = target.error_count + 1 if failed else 0
+        schedule = ScheduleInputs(
+            interval_minutes=interval,
+            ttl_minutes=fetched.parsed.ttl_minutes if fetched.parsed else None,
+            max_age_seconds=fetch.max_age_seconds,
+            retry_after_seconds=fetch.retry_after_seconds,
+            error_count=error_count,
+            max_backoff_minutes=self._options.max_backoff_minutes,
+        )
+        due = next_check(schedule, now, self._jitter())
+        feed_id = target.feed_id
+
+        if fetch.outcome in (FetchOutcome.FAILED, FetchOutcome.GONE) or fetched.parse_error:
+            gone = fetch.outcome is FetchOutcome.GONE
+            error = fetched.parse_error or fetch.error or "update failed"
+            update_store.record_update(
+                session,
+                feed_id,
+                update_store.FeedState(
+                    fetched_at=now,
+                    next_check=due,
+                    error_count=error_count,
+                    last_error=error,
+                    warning=None,
+                    updates_enabled=not gone,
+                ),
+            )
+            outcome = FeedOutcome.GONE if gone else FeedOutcome.FAILED
+            result = FeedResult(feed_id, target.url, target.title, outcome, error=error)
+            return result, Changes(feeds=frozenset({feed_id}))
+
+        validators = {
+            "etag": fetch.etag,
+            "last_modified": fetch.last_modified,
+            "validators_changed": True,
+        }
+        if fetched.parsed is None:
+            # 304, or 200 with the same body as last time.
+            update_store.record_update(
+                session,
+                feed_id,
+                update_store.FeedState(
+                    fetched_at=now,
+                    next_check=due,
+                    error_count=0,
+                    last_error=None,
+                    warning=None,
+                    body_hash=fetched.body_hash,
+                    **validators,  # type: ignore[arg-type]
+                ),
+            )
+            result = FeedResult(feed_id, target.url, target.title, FeedOutcome.NOT_MODIFIED)
+            return result, Changes(feeds=frozenset({feed_id}))
+
+        parsed = fetched.parsed
+        keys = list(dict.fromkeys(fetched.keys))
+        stored = update_store.content_hashes(session, feed_id, keys)
+        removed = entry_store.removed_keys(session, feed_id, keys)
+        decision = decide_entries(parsed.entries, stored, removed, now)
+        new_ids = entry_store.insert_entries(session, feed_id, decision.new)
+        update_store.update_entry_content(session, feed_id, decision.updated, now)
+        update_store.touch_entries(session, feed_id, list(decision.unchanged_keys), now)
+        changed_ids: list[EntryId] = []
+        if decision.updated:
+            changed_ids = [
+                EntryId(i)
+                for i, _key in entry_store.key_ids(
+                    session, feed_id, [e.key for e in decision.updated]
+                )
+            ]
+        warning = "; ".join(parsed.warnings) or None
+        touched = bool(new_ids or decision.updated)
+        update_store.record_update(
+            session,
+            feed_id,
+            update_store.FeedState(
+                fetched_at=now,
+                next_check=due,
+                error_count=0,
+                last_error=None,
+                warning=warning,
+                body_hash=fetched.body_hash,
+                title=parsed.title,
+                site_url=parsed.site_url,
+                icon_url=parsed.icon_url,
+                new_url=fetch.permanent_url,
+                updated_at=now if touched else None,
+                **validators,  # type: ignore[arg-type]
+            ),
+        )
+        result = FeedResult(
+            feed_id,
+            fetch.permanent_url or target.url,
+            parsed.title or target.title,
+            FeedOutcome.UPDATED,
+            new_entries=len(new_ids),
+            updated_entries=len(decision.updated),
+            warning=warning,
+        )
+        changes = Changes(feeds=frozenset({feed_id}), entries=frozenset([*new_ids, *changed_ids]))
+        return result, changes
+
+
+@contextmanager
+def open_engine(db: Database, options: SyncOptions, *, clock: Clock) -> Iterator[SyncEngine]:
+    """A sync engine with its own fetcher and parser workers, closed on exit."""
+    limits = FetchLimits(
+        total_timeout=options.request_timeout_seconds,
+        max_body_bytes=options.max_feed_bytes,
+        max_connections=options.max_connections,
+        max_per_host=options.max_per_host,
+    )
+    with (
+        Fetcher(limits) as fetcher,
+        ParserPool(
+            options.parse_workers,
+            timeout=options.parse_timeout_seconds,
+            memory_limit_mb=options.parse_memory_mb,
+        ) as parser,
+    ):
+        yield SyncEngine(db, fetcher, parser, options=options, clock=clock)
