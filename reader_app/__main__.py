@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
     from reader_app.cli import run
 
-    return run(sys.argv[1:] if argv is None else argv)
+    code = run(sys.argv[1:] if argv is None else argv)
+    if code == EXIT_INTERRUPTED and argv is None:
+        # Ctrl+C: everything written is committed. Downloads still in flight would keep the
+        # interpreter waiting for their threads until they time out, so leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

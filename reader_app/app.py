@@ -9,11 +9,14 @@ import logging
 import logging.handlers
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_app.library import Library
 from reader_app.paths import AppPaths, resolve_paths
 from reader_app.settings import Settings
-from reader_app.sync import SyncOptions
+
+if TYPE_CHECKING:
+    from reader_app.sync import SyncOptions
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ def load_context(data_dir: Path | str | None) -> AppContext:
 
 def sync_options(settings: Settings) -> SyncOptions:
     """The sync engine's knobs, from the settings table."""
+    from reader_app.sync import SyncOptions
+
     return SyncOptions(
         default_interval_minutes=settings.get_int("sync.interval_minutes"),
         max_backoff_minutes=settings.get_int("sync.max_backoff_hours") * 60,

@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from reader_app import __version__
 from reader_app.app import load_context, open_library, setup_logging, sync_options
-from reader_app.discovery import FoundBy
 from reader_app.domain import (
     EntryItem,
     EntryQuery,
@@ -38,7 +37,9 @@ from reader_app.errors import (
     SettingsError,
 )
 from reader_app.library import Library
-from reader_app.sync import SyncProgress, SyncSelection
+
+if TYPE_CHECKING:
+    from reader_app.sync import SyncProgress
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
     log_warning = setup_logging(context.paths)
     for warning in (*context.warnings, *([log_warning] if log_warning else [])):
         print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
-    args.sync_options = sync_options(context.settings)
+    args.sync_options = sync_options(context.settings) if args.command in ("add", "sync") else None
     try:
         with open_library(context) as library:
             handler: Handler = args.handler
@@ -277,6 +278,8 @@ def _show_feed(feed: Feed) -> str:
 
 
 def _cmd_add(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.discovery import FoundBy
+
     if args.no_check:
         feed = library.add_feed(args.url, tags=args.tag, user_title=args.title)
         print(f"added {_show_feed(feed)}", file=out)
@@ -468,6 +471,8 @@ class _SyncProgressPrinter:
 
 
 def _cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.sync import SyncSelection
+
     feed_ids = frozenset(library.resolve_feed(ref) for ref in args.feed)
     tags = frozenset(normalize_tag(tag) for tag in args.tag)
     selection = SyncSelection(feed_ids=feed_ids, tags=tags, force=args.all or bool(feed_ids))

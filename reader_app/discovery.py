@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from reader_app.domain.urls import normalize_feed_url
 from reader_app.errors import NoFeedFoundError, ParseError
-from reader_app.ingest.discover import common_feed_urls, find_feed_links, looks_like_html
+from reader_app.ingest.discover import (
+    common_feed_urls,
+    find_feed_links,
+    looks_like_html,
+    starts_like_html,
+)
 from reader_app.ingest.fetch import Fetcher
 from reader_app.ingest.parser_pool import ParserPool
 from reader_app.ingest.types import FetchOutcome, FetchRequest, FetchResult
@@ -41,7 +46,8 @@ class Discovery:
 def _as_feed(parser: ParserPool, fetch: FetchResult, url: str) -> FeedCandidate | None:
     if fetch.outcome is not FetchOutcome.OK or fetch.body is None:
         return None
-    if looks_like_html(fetch.body, fetch.content_type):
+    # Many servers label feeds text/html: only a body that starts like a page is not tried.
+    if starts_like_html(fetch.body):
         return None
     try:
         parsed = parser.parse(fetch.body, url=fetch.final_url or url, headers=dict(fetch.headers))

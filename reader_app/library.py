@@ -207,6 +207,8 @@ class Library:
 
         Raises NoFeedFoundError when the URL answers with neither. Needs the network.
         """
+        from reader_app.sync import SyncOptions
+
         options = options or SyncOptions()
         limits = FetchLimits(
             total_timeout=options.request_timeout_seconds, max_body_bytes=options.max_feed_bytes
@@ -228,6 +230,8 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> SyncReport:
         """Fetch and store the selected feeds (the due ones by default); see sync.py."""
+        from reader_app.sync import SyncOptions, SyncSelection
+
         with open_engine(self._db, options or SyncOptions(), clock=self._clock) as engine:
             return engine.run(selection or SyncSelection(), on_progress=on_progress, cancel=cancel)
 

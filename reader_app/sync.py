@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -134,6 +134,9 @@ class _Fetched:
     parse_error: str | None = None
 
 
+_WRITE_BATCH = 16
+
+
 def _body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
@@ -194,20 +197,28 @@ class SyncEngine:
         try:
             while pending and not cancel.is_set():
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in done:
+                finished = [future.result() for future in done]
+                # Feeds that finished together are written in one transaction (each is still
+                # all or nothing), at most _WRITE_BATCH at a time so a user's action never
+                # waits long behind a sync.
+                for start in range(0, len(finished), _WRITE_BATCH):
                     if cancel.is_set():
                         break
-                    fetched = future.result()
-                    result, changes = self._db.write_sync(partial(self._write, fetched=fetched))
-                    results.append(result)
-                    if on_progress is not None:
-                        on_progress(SyncProgress(len(results), len(targets), result, changes))
+                    batch = finished[start : start + _WRITE_BATCH]
+                    written = self._db.write_sync(partial(self._write_batch, batch=batch))
+                    for result, changes in written:
+                        results.append(result)
+                        if on_progress is not None:
+                            progress = SyncProgress(len(results), len(targets), result, changes)
+                            on_progress(progress)
         except KeyboardInterrupt:
             cancel.set()
         finally:
             if pending or cancel.is_set():
                 cancel.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Cancelled: requests still in flight are abandoned (their results would be
+            # dropped anyway) rather than waited for, which could take a request timeout.
+            pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
         return SyncReport(total=len(targets), results=tuple(results), cancelled=cancel.is_set())
 
     # Runs on a fetch thread.
@@ -231,16 +242,27 @@ class SyncEngine:
         body_hash = _body_hash(fetch.body)
         if body_hash == target.body_hash:
             # Same bytes as last time (a server without validators): nothing to parse.
-            return _Fetched(target, fetch, body_hash=body_hash)
+            return _Fetched(target, replace(fetch, body=None), body_hash=body_hash)
         headers = dict(fetch.headers)
+        # Items seen before with the same bytes are not parsed again: an update that brings
+        # three new items costs three items' parsing, not sixty.
+        known = self._db.read(lambda s: update_store.item_hashes(s, target.feed_id))
         try:
             parsed = self._parser.parse(
-                fetch.body, url=fetch.final_url or target.url, headers=headers
+                fetch.body, url=fetch.final_url or target.url, headers=headers, known_items=known
             )
         except ParseError as exc:
+            fetch = replace(fetch, body=None)
             return _Fetched(target, fetch, body_hash=body_hash, parse_error=str(exc))
         keys = tuple(entry_key(entry) for entry in parsed.entries)
+        # The body is parsed; results can wait for the writer without holding it.
+        fetch = replace(fetch, body=None)
         return _Fetched(target, fetch, body_hash=body_hash, parsed=parsed, keys=keys)
+
+    def _write_batch(
+        self, session: Transaction, batch: list[_Fetched]
+    ) -> list[tuple[FeedResult, Changes]]:
+        return [self._write(session, fetched) for fetched in batch]
 
     # Runs on the database's writer thread, inside the feed's transaction.
     def _write(self, session: Transaction, fetched: _Fetched) -> tuple[FeedResult, Changes]:
@@ -253,7 +275,7 @@ class SyncEngine:
         error_count = target.error_count + 1 if failed else 0
         schedule = ScheduleInputs(
             interval_minutes=interval,
-            ttl_minutes=fetched.parsed.ttl_minutes if fetched.parsed else None,
+            ttl_minutes=fetched.parsed.ttl_minutes if fetched.parsed else target.ttl_minutes,
             max_age_seconds=fetch.max_age_seconds,
             retry_after_seconds=fetch.retry_after_seconds,
             error_count=error_count,
@@ -296,22 +318,47 @@ class SyncEngine:
                     next_check=due,
                     error_count=0,
                     last_error=None,
+                    # The document did not change, so neither did what was wrong with it.
                     warning=None,
+                    warning_changed=False,
                     body_hash=fetched.body_hash,
+                    # It parsed before (a 304 or the same bytes only follow a success), so a
+                    # permanent redirect to it (often http to https) moves the feed now.
+                    new_url=fetch.permanent_url,
                     **validators,  # type: ignore[arg-type]
                 ),
             )
-            result = FeedResult(feed_id, target.url, target.title, FeedOutcome.NOT_MODIFIED)
+            result = FeedResult(
+                feed_id,
+                fetch.permanent_url or target.url,
+                target.title,
+                FeedOutcome.NOT_MODIFIED,
+            )
             return result, Changes(feeds=frozenset({feed_id}))
 
         parsed = fetched.parsed
         keys = list(dict.fromkeys(fetched.keys))
         stored = update_store.content_hashes(session, feed_id, keys)
         removed = entry_store.removed_keys(session, feed_id, keys)
-        decision = decide_entries(parsed.entries, stored, removed, now)
-        new_ids = entry_store.insert_entries(session, feed_id, decision.new)
+        decision = decide_entries(
+            parsed.entries,
+            stored,
+            removed,
+            now,
+            positions=parsed.positions,
+            item_hashes=parsed.item_hashes,
+        )
+        new_ids = entry_store.insert_entries(session, feed_id, decision.new, checked=True)
         update_store.update_entry_content(session, feed_id, decision.updated, now)
         update_store.touch_entries(session, feed_id, list(decision.unchanged_keys), now)
+        update_store.touch_items(session, feed_id, list(parsed.unchanged_items), now)
+        if parsed.item_hashes is not None:
+            # Parsed again but unchanged (its bytes moved, or first seen before hashing):
+            # remember its bytes' hash so the next update skips it.
+            by_key = dict(zip(fetched.keys, parsed.item_hashes, strict=True))
+            update_store.set_item_hashes(
+                session, feed_id, {key: by_key[key] for key in decision.unchanged_keys}
+            )
         changed_ids: list[EntryId] = []
         if decision.updated:
             changed_ids = [
@@ -336,6 +383,8 @@ class SyncEngine:
                 site_url=parsed.site_url,
                 icon_url=parsed.icon_url,
                 new_url=fetch.permanent_url,
+                ttl_minutes=parsed.ttl_minutes,
+                ttl_changed=True,
                 updated_at=now if touched else None,
                 **validators,  # type: ignore[arg-type]
             ),

@@ -119,3 +119,4 @@ class NewEntry:
     updated: datetime | None
     first_seen: datetime
     sort_at: datetime
+    item_hash: str | None = None  # raw bytes of its item in the feed (see ingest/items.py)

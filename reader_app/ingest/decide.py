@@ -60,6 +60,9 @@ def decide_entries(
     stored: Mapping[str, str | None],
     removed_keys: AbstractSet[str],
     now: datetime,
+    *,
+    positions: Sequence[int] | None = None,
+    item_hashes: Sequence[str] | None = None,
 ) -> FeedDecision:
     """Sort the entries of one document into new, updated, unchanged and skipped.
 
@@ -72,7 +75,10 @@ def decide_entries(
     Entries without a plausible date are sorted by when they were first seen, which is ``now``
     for the whole batch. To keep such a feed in its own order, the i-th entry of the document
     gets ``now - i`` microseconds: the first item in the document counts as the newest, which
-    is how feeds list their items. ``first_seen`` itself stays ``now``.
+    is how feeds list their items. ``first_seen`` itself stays ``now``. When only some items of
+    the document were parsed, ``positions`` gives each entry's index in the whole document, so
+    the offsets are the same as for a whole parse; ``item_hashes`` (aligned with ``parsed``)
+    are stored with new and updated entries.
 
     Raises ``ValueError`` for a naive ``now`` or a naive entry date.
     """
@@ -83,7 +89,13 @@ def decide_entries(
     unchanged: list[str] = []
     skipped_removed = 0
     duplicates = 0
-    for index, entry in enumerate(parsed):
+    if positions is not None and len(positions) != len(parsed):
+        raise ValueError("positions must be aligned with the parsed entries")
+    if item_hashes is not None and len(item_hashes) != len(parsed):
+        raise ValueError("item_hashes must be aligned with the parsed entries")
+    for order, entry in enumerate(parsed):
+        index = positions[order] if positions is not None else order
+        raw_hash = item_hashes[order] if item_hashes is not None else None
         key = entry_key(entry)
         if key in seen:
             duplicates += 1
@@ -94,11 +106,11 @@ def decide_entries(
             if stored[key] == digest:
                 unchanged.append(key)
             else:
-                updated.append(_new_entry(entry, key, digest, index, now))
+                updated.append(_new_entry(entry, key, digest, index, now, raw_hash=raw_hash))
         elif key in removed_keys:
             skipped_removed += 1
         else:
-            new.append(_new_entry(entry, key, digest, index, now))
+            new.append(_new_entry(entry, key, digest, index, now, raw_hash=raw_hash))
     return FeedDecision(
         new=tuple(new),
         updated=tuple(updated),
@@ -132,7 +144,9 @@ def plausible_sort_at(
     return min(first_seen, now).astimezone(UTC)
 
 
-def _new_entry(entry: ParsedEntry, key: str, digest: str, index: int, now: datetime) -> NewEntry:
+def _new_entry(
+    entry: ParsedEntry, key: str, digest: str, index: int, now: datetime, *, raw_hash: str | None
+) -> NewEntry:
     # See decide_entries: undated entries keep document order through tiny offsets.
     fallback = now - timedelta(microseconds=index)
     return NewEntry(
@@ -147,6 +161,7 @@ def _new_entry(entry: ParsedEntry, key: str, digest: str, index: int, now: datet
         updated=entry.updated,
         first_seen=now.astimezone(UTC),
         sort_at=plausible_sort_at(entry.published, entry.updated, fallback, now),
+        item_hash=raw_hash,
     )
 
 

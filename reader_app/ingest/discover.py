@@ -90,8 +90,13 @@ def common_feed_urls(page_url: str) -> list[str]:
     return [root + path for path in COMMON_PATHS]
 
 
+def starts_like_html(body: bytes) -> bool:
+    """The body itself says HTML (whatever the server's Content-Type claims)."""
+    head = body[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
     if content_type and "html" in content_type.lower():
         return True
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    return starts_like_html(body)

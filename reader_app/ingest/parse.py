@@ -18,6 +18,8 @@ import re
 import time
 import xml.sax
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -26,10 +28,11 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from reader_app.errors import ParseError
+from reader_app.ingest.items import document_context, item_hash, reduced_document, split_items
 from reader_app.ingest.jsonfeed import parse_json_feed, text_to_html
 from reader_app.ingest.types import ParsedEntry, ParsedFeed
 
-__all__ = ["MAX_TTL_MINUTES", "parse_document"]
+__all__ = ["MAX_TTL_MINUTES", "parse_changed", "parse_document"]
 
 # RSS <ttl> is in minutes; a month is the longest that still means "check this feed".
 MAX_TTL_MINUTES = 43_200
@@ -79,6 +82,43 @@ def parse_document(
         ) from exc
     except Exception as exc:
         raise ParseError(f"not a feed: the parser failed ({type(exc).__name__}: {exc})") from exc
+
+
+def parse_changed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    known_items: AbstractSet[str] = frozenset(),
+) -> ParsedFeed:
+    """Like :func:`parse_document`, but items whose raw bytes hash to one of ``known_items``
+    are left out of the parse (see items.py); the result says which were left out.
+
+    The entries returned are exactly those a whole-document parse gives for the kept items.
+    Whenever that cannot be guaranteed (no safe split, an entry skipped by the parser), the
+    whole document is parsed and the result carries no item hashes.
+    """
+    lowered = {name.lower(): value for name, value in (headers or {}).items()}
+    if _is_json(body, lowered.get("content-type", "")):
+        return parse_document(body, url=url, headers=headers)
+    split = split_items(body)
+    if split is None:
+        return parse_document(body, url=url, headers=headers)
+    base = f"{url} {lowered.get('content-location', '')}"
+    context = document_context(body, split, url=base, content_type=lowered.get("content-type", ""))
+    hashes = [item_hash(body[start:end], context) for start, end in split.spans]
+    keep = [i for i, digest in enumerate(hashes) if digest not in known_items]
+    document = body if len(keep) == len(hashes) else reduced_document(body, split, keep)
+    parsed = parse_document(document, url=url, headers=headers)
+    if len(parsed.entries) != len(keep):
+        # The parser dropped or merged an item: entries no longer line up with the items.
+        return parsed if document is body else parse_document(body, url=url, headers=headers)
+    return replace(
+        parsed,
+        item_hashes=tuple(hashes[i] for i in keep),
+        positions=tuple(keep),
+        unchanged_items=tuple(d for d in hashes if d in known_items),
+    )
 
 
 def _is_json(body: bytes, content_type: str) -> bool:

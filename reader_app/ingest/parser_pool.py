@@ -20,13 +20,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext, SpawnProcess
 from types import TracebackType
 from typing import Any, Final
 
 from reader_app.errors import ParseError
-from reader_app.ingest.parse import parse_document
+from reader_app.ingest.parse import parse_changed
 from reader_app.ingest.types import ParsedFeed
 
 __all__ = ["ParserPool"]
@@ -85,9 +86,16 @@ class ParserPool:
         return self._memory_limit_mb
 
     def parse(
-        self, body: bytes, *, url: str, headers: Mapping[str, str] | None = None
+        self,
+        body: bytes,
+        *,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        known_items: AbstractSet[str] = frozenset(),
     ) -> ParsedFeed:
-        """:func:`parse_document` in a worker; blocks until a worker is free and has answered.
+        """:func:`parse_changed` in a worker; blocks until a worker is free and has answered.
+
+        Items whose raw hash is in ``known_items`` are not parsed (see ``parse_changed``).
 
         Raises ``ParseError`` for a document that is not a usable feed, that took longer than
         the time limit, or that needed more memory than the limit; ``RuntimeError`` when the
@@ -97,7 +105,9 @@ class ParserPool:
         with self._slots:
             worker = self._take_worker()
             try:
-                feed = self._run(worker, body, url, dict(headers) if headers else None)
+                feed = self._run(
+                    worker, body, url, dict(headers) if headers else None, frozenset(known_items)
+                )
             except ParseError:
                 # After a "not a feed" answer the worker is fine; after a timeout or a death
                 # it is gone and needs a successor.
@@ -177,12 +187,17 @@ class ParserPool:
             self._idle.append(fresh)
 
     def _run(
-        self, worker: _Worker, body: bytes, url: str, headers: dict[str, str] | None
+        self,
+        worker: _Worker,
+        body: bytes,
+        url: str,
+        headers: dict[str, str] | None,
+        known_items: frozenset[str],
     ) -> ParsedFeed:
         if not worker.ready:
             worker.wait_ready(_START_TIMEOUT, self._closing_error)
         try:
-            worker.conn.send((url, headers))
+            worker.conn.send((url, headers, known_items))
             worker.conn.send_bytes(body)
         except (OSError, EOFError, ValueError):
             # The process died while idle (killed from outside, or close() ran), or it could not
@@ -343,8 +358,8 @@ def _worker_main(conn: Connection, memory_limit_mb: int) -> None:
             return
         reply: tuple[Any, ...]
         try:
-            url, headers = request
-            reply = ("ok", parse_document(body, url=url, headers=headers))
+            url, headers, known_items = request
+            reply = ("ok", parse_changed(body, url=url, headers=headers, known_items=known_items))
         except ParseError as exc:
             if _caused_by_memory(exc):
                 del body

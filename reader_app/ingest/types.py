@@ -35,6 +35,12 @@ class ParsedFeed:
     # Survivable problems (encoding overridden, wrong content type, entries skipped): the feed
     # is kept and these are shown to the user as warnings.
     warnings: tuple[str, ...] = ()
+    # Set by parse.parse_changed when the document could be split into items: each entry's
+    # raw-item hash and position in the document (aligned with ``entries``), and the hashes of
+    # the items left out because they were seen before. None: the whole document was parsed.
+    item_hashes: tuple[str, ...] | None = None
+    positions: tuple[int, ...] | None = None
+    unchanged_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,6 @@ from reader_app.domain import (
 from reader_app.storage.orm import (
     EntryRow,
     FeedRow,
-    RemovedEntryRow,
     UtcTimestamp,
     entries_table,
     removed_entries_table,
@@ -188,15 +187,21 @@ def set_starred(session: Session, ids: Sequence[int], starred: bool, now: dateti
     )
 
 
-def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) -> list[EntryId]:
+def insert_entries(
+    session: Session, feed_id: int, entries: Sequence[NewEntry], *, checked: bool = False
+) -> list[EntryId]:
     """Store new articles of one feed in one statement batch (Core, not ORM objects).
 
     Keys the user deleted or retention pruned are skipped: they must never return as unread.
+    ``checked``: the caller has already left out stored and removed keys in this transaction
+    (the sync engine's decision), so they are not looked up again.
     """
     if not entries:
         return []
     keys = [e.key for e in entries]
-    skip = removed_keys(session, feed_id, keys) | _existing_keys(session, feed_id, keys)
+    skip: set[str] = set()
+    if not checked:
+        skip = removed_keys(session, feed_id, keys) | _existing_keys(session, feed_id, keys)
     rows: dict[str, dict[str, object]] = {}
     for e in entries:
         if e.key in skip or e.key in rows:
@@ -210,6 +215,7 @@ def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
             "summary": e.summary,
             "content": e.content,
             "content_hash": e.content_hash,
+            "item_hash": e.item_hash,
             "published": e.published,
             "updated": e.updated,
             "first_seen": e.first_seen,
@@ -218,22 +224,22 @@ def insert_entries(session: Session, feed_id: int, entries: Sequence[NewEntry]) 
         }
     if not rows:
         return []
-    session.execute(insert(entries_table), list(rows.values()))
-    return [EntryId(i) for i, key in key_ids(session, feed_id, list(rows))]
+    result = session.connection().execute(
+        insert(entries_table).returning(entries_table.c.id, sort_by_parameter_order=True),
+        list(rows.values()),
+    )
+    return [EntryId(i) for i in result.scalars()]
 
 
 def key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        found.extend(
-            (row.id, row.key)
-            for row in session.execute(
-                select(EntryRow.id, EntryRow.key).where(
-                    EntryRow.feed_id == feed_id, EntryRow.key.in_(chunk)
-                )
-            )
+        t = entries_table
+        rows = session.connection().execute(
+            select(t.c.id, t.c.key).where(t.c.feed_id == feed_id, t.c.key.in_(chunk))
         )
+        found.extend((row.id, row.key) for row in rows)
     return found
 
 
@@ -245,12 +251,11 @@ def removed_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str
     found: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
+        t = removed_entries_table
         found.update(
-            session.execute(
-                select(RemovedEntryRow.key).where(
-                    RemovedEntryRow.feed_id == feed_id, RemovedEntryRow.key.in_(chunk)
-                )
-            ).scalars()
+            session.connection()
+            .execute(select(t.c.key).where(t.c.feed_id == feed_id, t.c.key.in_(chunk)))
+            .scalars()
         )
     return found
 

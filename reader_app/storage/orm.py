@@ -91,6 +91,7 @@ class FeedRow(Base):
     last_warning: Mapped[str | None] = mapped_column(Text)
     updates_enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("1"))
     update_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    ttl_minutes: Mapped[int | None] = mapped_column(Integer)  # the feed's own <ttl>
     load_images: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
     auth_username: Mapped[str | None] = mapped_column(Text)
     auth_password: Mapped[str | None] = mapped_column(Text)
@@ -113,6 +114,9 @@ class EntryRow(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     content: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Hash of the item's raw bytes in the feed document: an item seen before with the same
+    # bytes is not parsed again (ingest/items.py).
+    item_hash: Mapped[str | None] = mapped_column(String(32))
     published: Mapped[datetime | None] = mapped_column(UtcTimestamp)
     updated: Mapped[datetime | None] = mapped_column(UtcTimestamp)
     first_seen: Mapped[datetime] = mapped_column(UtcTimestamp)

@@ -7,15 +7,15 @@ would hide articles that were not written.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from reader_app.domain import FeedId, NewEntry
-from reader_app.storage.orm import EntryRow, FeedRow, entries_table, feeds_table
+from reader_app.storage.orm import FeedRow, entries_table, feeds_table
 from reader_app.storage.tags import feeds_with_tags_select
 
 _CHUNK = 500
@@ -35,6 +35,7 @@ class UpdateTarget:
     password: str | None
     update_interval_minutes: int | None
     error_count: int
+    ttl_minutes: int | None = None  # the feed's <ttl> from its last parsed document
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,8 @@ class FeedState:
     next_check: datetime
     error_count: int
     last_error: str | None  # stored as given: None clears the error
-    warning: str | None  # stored as given
+    warning: str | None  # stored as given when warning_changed
+    warning_changed: bool = True  # False: an unchanged document keeps its warning
     updates_enabled: bool = True
     etag: str | None = None  # with validators_changed, stored as given
     last_modified: str | None = None
@@ -56,6 +58,8 @@ class FeedState:
     site_url: str | None = None
     icon_url: str | None = None
     new_url: str | None = None  # a permanent redirect, once the body parsed as a feed
+    ttl_minutes: int | None = None  # with ttl_changed, stored as given
+    ttl_changed: bool = False
     updated_at: datetime | None = None  # when articles were added or changed
 
 
@@ -80,6 +84,7 @@ def update_targets(
         FeedRow.auth_password,
         FeedRow.update_interval_minutes,
         FeedRow.error_count,
+        FeedRow.ttl_minutes,
     )
     if feed_ids:
         stmt = stmt.where(FeedRow.id.in_(sorted(feed_ids)))
@@ -102,6 +107,7 @@ def update_targets(
             password=row.auth_password,
             update_interval_minutes=row.update_interval_minutes,
             error_count=row.error_count,
+            ttl_minutes=row.ttl_minutes,
         )
         for row in session.execute(stmt)
     ]
@@ -112,10 +118,9 @@ def content_hashes(session: Session, feed_id: int, keys: Sequence[str]) -> dict[
     found: dict[str, str | None] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        rows = session.execute(
-            select(EntryRow.key, EntryRow.content_hash).where(
-                EntryRow.feed_id == feed_id, EntryRow.key.in_(chunk)
-            )
+        t = entries_table
+        rows = session.connection().execute(
+            select(t.c.key, t.c.content_hash).where(t.c.feed_id == feed_id, t.c.key.in_(chunk))
         )
         found.update((key, content_hash) for key, content_hash in rows)
     return found
@@ -139,6 +144,7 @@ def update_entry_content(
             summary=bindparam("b_summary"),
             content=bindparam("b_content"),
             content_hash=bindparam("b_content_hash"),
+            item_hash=bindparam("b_item_hash"),
             published=bindparam("b_published", type_=table.c.published.type),
             updated=bindparam("b_updated", type_=table.c.updated.type),
             last_seen=bindparam("b_last_seen", type_=table.c.last_seen.type),
@@ -153,6 +159,7 @@ def update_entry_content(
             "b_summary": e.summary,
             "b_content": e.content,
             "b_content_hash": e.content_hash,
+            "b_item_hash": e.item_hash,
             "b_published": e.published,
             "b_updated": e.updated,
             "b_last_seen": now,
@@ -163,15 +170,59 @@ def update_entry_content(
     return len(rows)
 
 
+# ``last_seen`` is kept to the day: rewriting sixty article rows on every update of a feed
+# costs more than the rest of the update, and retention counts in days.
+LAST_SEEN_RESOLUTION = timedelta(days=1)
+
+
 def touch_entries(session: Session, feed_id: int, keys: Sequence[str], now: datetime) -> None:
     """Record that these articles are still in the feed (retention keeps what a feed shows)."""
+    table = entries_table
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         session.connection().execute(
-            update(entries_table)
-            .where(entries_table.c.feed_id == feed_id, entries_table.c.key.in_(chunk))
+            update(table)
+            .where(
+                table.c.feed_id == feed_id,
+                table.c.key.in_(chunk),
+                table.c.last_seen < now - LAST_SEEN_RESOLUTION,
+            )
             .values(last_seen=now)
         )
+
+
+def item_hashes(session: Session, feed_id: int) -> frozenset[str]:
+    """Raw-item hashes of this feed's stored articles: items to skip when parsing."""
+    t = entries_table
+    rows = session.connection().execute(select(t.c.item_hash).where(t.c.feed_id == feed_id))
+    return frozenset(digest for digest in rows.scalars() if digest is not None)
+
+
+def touch_items(session: Session, feed_id: int, hashes: Sequence[str], now: datetime) -> None:
+    """Like ``touch_entries``, for items recognised by their raw hash without parsing."""
+    for start in range(0, len(hashes), _CHUNK):
+        chunk = hashes[start : start + _CHUNK]
+        session.connection().execute(
+            update(entries_table)
+            .where(
+                entries_table.c.feed_id == feed_id,
+                entries_table.c.item_hash.in_(chunk),
+                entries_table.c.last_seen < now - LAST_SEEN_RESOLUTION,
+            )
+            .values(last_seen=now)
+        )
+
+
+def set_item_hashes(session: Session, feed_id: int, hashes: Mapping[str, str]) -> None:
+    """Remember raw-item hashes (by article key) of articles parsed again but unchanged."""
+    if not hashes:
+        return
+    session.connection().execute(
+        update(entries_table)
+        .where(entries_table.c.feed_id == feed_id, entries_table.c.key == bindparam("b_key"))
+        .values(item_hash=bindparam("b_item_hash")),
+        [{"b_key": key, "b_item_hash": digest} for key, digest in hashes.items()],
+    )
 
 
 def url_taken(session: Session, url: str, feed_id: int) -> bool:
@@ -188,9 +239,12 @@ def record_update(session: Session, feed_id: int, state: FeedState) -> None:
         "error_count": state.error_count,
         "last_error": state.last_error,
         "last_error_at": state.fetched_at if state.last_error else None,
-        "last_warning": state.warning,
         "updates_enabled": state.updates_enabled,
     }
+    if state.warning_changed:
+        values["last_warning"] = state.warning
+    if state.ttl_changed:
+        values["ttl_minutes"] = state.ttl_minutes
     if state.error_count > 1 and state.last_error:
         # Keep when the failure started, so the tooltip can say "failing since".
         current = session.execute(

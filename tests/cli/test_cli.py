@@ -305,7 +305,13 @@ def test_help_with_only_data_dir_creates_nothing(cli: Cli, data_dir: Path) -> No
 
 def test_add_shows_the_normalized_url_and_tags(cli: Cli) -> None:
     result = cli.ok(
-        "add", "--no-check", "HTTPS://Example.ORG:443/Feed.xml#top", "--tag", "News", "-t", " Tech / Linux "
+        "add",
+        "--no-check",
+        "HTTPS://Example.ORG:443/Feed.xml#top",
+        "--tag",
+        "News",
+        "-t",
+        " Tech / Linux ",
     )
 
     assert result.out == "added 1: https://example.org/Feed.xml [News, Tech/Linux]\n"
@@ -905,7 +911,13 @@ def test_data_dir_after_the_subcommand_wins(cli: Cli, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
 
     result = cli.bare(
-        "--data-dir", str(first), "add", "--no-check", "https://example.org/feed", "--data-dir", str(second)
+        "--data-dir",
+        str(first),
+        "add",
+        "--no-check",
+        "https://example.org/feed",
+        "--data-dir",
+        str(second),
     )
 
     assert result.code == 0, result.err
@@ -917,7 +929,9 @@ def test_reader_app_home_in_a_real_process(tmp_path: Path) -> None:
     home = tmp_path / "portable"
     env = process_env(tmp_path / "home", READER_APP_HOME=str(home))
 
-    result = run_process(tmp_path, "add", "--no-check", "https://example.org/feed", "--tag", "News", env=env)
+    result = run_process(
+        tmp_path, "add", "--no-check", "https://example.org/feed", "--tag", "News", env=env
+    )
 
     assert result.code == 0, result.err
     assert result.err == ""
@@ -934,7 +948,12 @@ def test_reader_app_home_in_process_and_data_dir_beats_it(
     monkeypatch.setenv("READER_APP_HOME", str(env_home))
 
     assert cli.bare("add", "--no-check", "https://env.example.org/feed").code == 0
-    assert cli.bare("--data-dir", str(arg_home), "add", "--no-check", "https://arg.example.org/feed").code == 0
+    assert (
+        cli.bare(
+            "--data-dir", str(arg_home), "add", "--no-check", "https://arg.example.org/feed"
+        ).code
+        == 0
+    )
 
     listed = cli.bare("feeds", "--json")
     assert [f["url"] for f in json.loads(listed.out)] == ["https://env.example.org/feed"]
@@ -968,7 +987,9 @@ def test_run_writes_to_the_given_streams(data_dir: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
 
     code = run(
-        ["--data-dir", str(data_dir), "add", "--no-check", "https://example.org/feed"], stdout=out, stderr=err
+        ["--data-dir", str(data_dir), "add", "--no-check", "https://example.org/feed"],
+        stdout=out,
+        stderr=err,
     )
 
     assert code == 0

@@ -38,6 +38,13 @@ def test_empty_file_is_migrated_to_head(tmp_path: Path) -> None:
     assert mode == "wal"
 
 
+def test_schema_head_constant_is_alembics_head() -> None:
+    """SCHEMA_HEAD lets an up-to-date library open without importing Alembic."""
+    from reader_app.storage.migrate import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
 def test_orm_metadata_agrees_with_migrations(tmp_path: Path) -> None:
     path = tmp_path / "lib.sqlite3"
     Database(path).close()

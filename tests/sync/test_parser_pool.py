@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from reader_app.errors import ParseError
-from reader_app.ingest.parse import parse_document
+from reader_app.ingest.parse import parse_changed, parse_document
 from reader_app.ingest.parser_pool import ParserPool
 from reader_app.ingest.types import ParsedFeed
 
@@ -82,12 +82,22 @@ def pool() -> Iterator[ParserPool]:
 def test_parses_like_in_process(pool: ParserPool) -> None:
     for name in ("rss20.xml", "atom10.xml", "jsonfeed11.json", "wrong_charset.xml"):
         body = read(name)
-        assert pool.parse(body, url=URL) == parse_document(body, url=URL)
+        assert pool.parse(body, url=URL) == parse_changed(body, url=URL)
     headers = {"Content-Type": "text/xml", "Content-Location": "https://m.example.net/x/"}
     body = read("rss20.xml")
-    assert pool.parse(body, url=URL, headers=headers) == parse_document(
+    assert pool.parse(body, url=URL, headers=headers) == parse_changed(
         body, url=URL, headers=headers
     )
+
+
+def test_known_items_reach_the_worker(pool: ParserPool) -> None:
+    body = read("rss20.xml")
+    whole = pool.parse(body, url=URL)
+    assert whole.item_hashes is not None
+    known = frozenset(whole.item_hashes[1:])
+    partial = pool.parse(body, url=URL, known_items=known)
+    assert partial.entries == whole.entries[:1]
+    assert set(partial.unchanged_items) == known
 
 
 def test_parse_errors_keep_their_message(pool: ParserPool) -> None:
@@ -186,7 +196,7 @@ def test_eight_threads_two_workers() -> None:
         "wrong_charset.xml",
         "malformed.xml",
     ] * 4
-    expected = {name: parse_document(read(name), url=URL) for name in names}
+    expected = {name: parse_changed(read(name), url=URL) for name in names}
     seen_workers: set[int | None] = set()
 
     with ParserPool(2) as shared, ThreadPoolExecutor(max_workers=8) as threads:
