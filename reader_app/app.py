@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,11 +30,13 @@ class AppContext:
     warnings: tuple[str, ...]
 
 
-def setup_logging(paths: AppPaths, *, verbose: bool = False) -> str | None:
-    """Log to a rotating file in the log folder; the console gets only what a command prints.
+@contextmanager
+def log_to_file(paths: AppPaths, *, verbose: bool = False) -> Iterator[str | None]:
+    """Log to a rotating file in the log folder while the block runs; the console gets only
+    what a command prints. The handler is removed and closed afterwards.
 
-    Returns a warning when the log file cannot be opened: the app runs on without a log
-    rather than refusing to start over it.
+    Yields a warning when the log file cannot be opened: the app runs on without a log rather
+    than refusing to start over it.
     """
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -41,12 +45,17 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> str | None:
             paths.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError as exc:
-        return f"cannot write the log file {paths.log_file} ({exc.strerror or exc}); not logging"
+        yield f"cannot write the log file {paths.log_file} ({exc.strerror or exc}); not logging"
+        return
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
     root.addHandler(handler)
-    return None
+    try:
+        yield None
+    finally:
+        root.removeHandler(handler)
+        handler.close()
 
 
 def load_context(data_dir: Path | str | None) -> AppContext:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from reader_app import __version__
-from reader_app.app import load_context, open_library, setup_logging, sync_options
+from reader_app.app import AppContext, load_context, log_to_file, open_library, sync_options
 from reader_app.domain import (
     EntryItem,
     EntryQuery,
@@ -187,7 +187,17 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
     except ReaderAppError as exc:
         print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_FAILED
-    log_warning = setup_logging(context.paths)
+    with log_to_file(context.paths) as log_warning:
+        return _run_command(args, context, log_warning, out, err)
+
+
+def _run_command(
+    args: argparse.Namespace,
+    context: AppContext,
+    log_warning: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
     for warning in (*context.warnings, *([log_warning] if log_warning else [])):
         print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
     args.sync_options = sync_options(context.settings) if args.command in ("add", "sync") else None

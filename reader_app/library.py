@@ -30,7 +30,7 @@ from reader_app.domain import (
     normalize_tag,
 )
 from reader_app.domain.tags import InvalidTagError
-from reader_app.domain.urls import normalize_feed_url
+from reader_app.domain.urls import normalize_feed_url, split_credentials
 from reader_app.errors import EntryNotFoundError, FeedNotFoundError
 from reader_app.ingest.fetch import Fetcher, FetchLimits
 from reader_app.ingest.parser_pool import ParserPool
@@ -103,7 +103,7 @@ class Library:
             ):
                 raise FeedNotFoundError(f"no feed with id {feed_id}")
             return FeedId(feed_id)
-        url = normalize_feed_url(text)
+        url, _, _ = split_credentials(normalize_feed_url(text))
         found = self._db.read(lambda s: feed_store.find_feed_id(s, url))
         if found is None:
             raise FeedNotFoundError(f"no feed with URL {url}")
@@ -132,12 +132,15 @@ class Library:
         ``title`` is the feed's own (updates replace it); ``user_title`` is the user's name for
         it, which updates never touch.
         """
+        bare, username, password = split_credentials(normalize_feed_url(url))
         new = feed_store.FeedToAdd(
-            url=normalize_feed_url(url),
+            url=bare,
             title=title,
             site_url=None,
             tags=_normalize_tags(tags),
             user_title=user_title.strip() if user_title and user_title.strip() else None,
+            username=username,
+            password=password,
         )
         now = self._clock()
         feed_id = self._db.write_sync(lambda s: feed_store.add_feed(s, new, now))
@@ -172,15 +175,19 @@ class Library:
         """Import subscriptions in one transaction. OpmlError (nothing imported) for a bad file."""
         document = opml.parse_opml(data, source=source)
         now = self._clock()
-        wanted = [
-            feed_store.FeedToAdd(
-                url=item.url,
-                title=item.title,
-                site_url=item.site_url,
-                tags=_valid_tags(item.tags),
+        wanted = []
+        for item in document.feeds:
+            bare, username, password = split_credentials(item.url)
+            wanted.append(
+                feed_store.FeedToAdd(
+                    url=bare,
+                    title=item.title,
+                    site_url=item.site_url,
+                    tags=_valid_tags(item.tags),
+                    username=username,
+                    password=password,
+                )
             )
-            for item in document.feeds
-        ]
 
         result = self._db.write_sync(lambda s: feed_store.import_feeds(s, wanted, now))
         return OpmlImportReport(

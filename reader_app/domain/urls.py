@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 from reader_app.errors import InvalidFeedUrlError
 
@@ -72,3 +72,14 @@ def is_feed_url(raw: str) -> bool:
     except InvalidFeedUrlError:
         return False
     return True
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``https://user:pw@host/f`` -> (``https://host/f``, user, pw): credentials are stored
+    apart from the URL, so the URL can be shown, exported and logged without them."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None, None
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    bare = urlunsplit(SplitResult(parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, unquote(parts.username or "") or None, unquote(parts.password or "") or None

@@ -42,6 +42,8 @@ class FeedToAdd:
     site_url: str | None
     tags: tuple[str, ...]  # normalized
     user_title: str | None = None
+    username: str | None = None  # HTTP basic authentication
+    password: str | None = None
 
 
 def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
@@ -117,6 +119,8 @@ def add_feed(session: Session, feed: FeedToAdd, now: datetime) -> FeedId:
             title=feed.title,
             user_title=feed.user_title,
             site_url=feed.site_url,
+            auth_username=feed.username,
+            auth_password=feed.password,
             added_at=now,
         )
         .returning(FeedRow.id)
@@ -131,7 +135,17 @@ def add_feeds(session: Session, feeds: Sequence[FeedToAdd], now: datetime) -> li
         return []
     session.execute(
         insert(feeds_table),
-        [{"url": f.url, "title": f.title, "site_url": f.site_url, "added_at": now} for f in feeds],
+        [
+            {
+                "url": f.url,
+                "title": f.title,
+                "site_url": f.site_url,
+                "auth_username": f.username,
+                "auth_password": f.password,
+                "added_at": now,
+            }
+            for f in feeds
+        ],
     )
     ids: dict[str, int] = {}
     urls = [f.url for f in feeds]

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import faulthandler
 import gc
 import itertools
 import json
@@ -638,17 +639,27 @@ def run_scenarios(
             self.slot_total += spent
             self.events += 1
 
-    class Probe:
-        """A 5 ms timer that records when it fires; the gaps between firings are the stalls."""
+    class Probe(QObject):
+        """A 5 ms timer that records when it fires; the gaps between firings are the stalls.
 
-        def __init__(self, sampler: StackSampler | None) -> None:
+        One for the whole run, like every Qt object here: a QObject that Python drops might be
+        destroyed by a garbage collection running in a sync thread, which Qt does not allow.
+        """
+
+        def __init__(self, parent: QObject) -> None:
+            super().__init__(parent)
             self.ticks: list[float] = []
             self.started = 0.0
-            self.sampler = sampler
-            self.timer = QTimer()
+            self.sampler: StackSampler | None = None
+            self.timer = QTimer(self)
             self.timer.setTimerType(Qt.TimerType.PreciseTimer)
             self.timer.setInterval(PROBE_MS)
             self.timer.timeout.connect(self.on_tick)
+
+        def reset(self, sampler: StackSampler | None) -> None:
+            self.ticks = []
+            self.started = 0.0
+            self.sampler = sampler
 
         def start(self, worker: threading.Thread) -> None:
             self.timer.start()
@@ -656,6 +667,7 @@ def run_scenarios(
             self.ticks.append(self.started)
             worker.start()
 
+        @Slot()
         def on_tick(self) -> None:
             now = time.perf_counter()
             if self.sampler is not None and now - self.ticks[-1] > STALL_MS / 1000:
@@ -669,6 +681,10 @@ def run_scenarios(
     bridge = Bridge()
     bridge.progress.connect(window.on_progress, Qt.ConnectionType.QueuedConnection)
     bridge.finished.connect(app.quit, Qt.ConnectionType.QueuedConnection)
+    probe = Probe(bridge)
+    watchdog = QTimer(bridge)
+    watchdog.setSingleShot(True)
+    watchdog.timeout.connect(app.quit)
     app.processEvents()
     if gc_freeze:
         gc.collect()
@@ -701,12 +717,9 @@ def run_scenarios(
         window.reset()
         box: dict[str, object] = {}
         sampler = StackSampler(threading.get_ident(), exec_loop.__code__) if profile else None
-        probe = Probe(sampler)
+        probe.reset(sampler)
         worker = threading.Thread(target=sync_in_thread, args=(box,), name="sync-controller")
         QTimer.singleShot(0, partial(probe.start, worker))
-        watchdog = QTimer()
-        watchdog.setSingleShot(True)
-        watchdog.timeout.connect(app.quit)
         watchdog.start(30 * 60 * 1000)
         print(f"  {scenario}: syncing {feeds} feeds…", file=sys.stderr, flush=True)
         objects_before = tracked_objects()
@@ -751,6 +764,9 @@ def run_scenarios(
             print_stall_profile(sampler, gc_recorder, probe.started, wall)
         print(flush=True)
     window.close()
+    window.deleteLater()
+    bridge.deleteLater()
+    app.processEvents()
     return outcomes
 
 
@@ -789,6 +805,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0, help="the farm's port; 0 picks one")
     args = parser.parse_args(argv)
+    faulthandler.enable()  # a crash in a sync or Qt thread prints every thread's stack
     if args.feeds < 1:
         parser.error("--feeds must be positive")
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
