@@ -6,19 +6,11 @@ URL, and every outline that cannot be imported is reported with its line and the
 user can see what was left out. A file that cannot be read at all raises ``OpmlError`` and nothing
 is imported.
 
-The files come from anywhere, so parsing is defensive. We drive expat by hand rather than going
-through ``defusedxml``'s SAX or ElementTree front ends: we need the line of every ``<outline>``
-(ElementTree drops it) and ``defusedxml`` ships no type information for ``mypy --strict``. The
-protection is the one ``defusedxml`` installs on expat, plus a little more:
-
-* entity declarations (general and parameter, parsed and unparsed) are refused as soon as expat
-  sees one, which stops "billion laughs" bombs before any expansion happens;
-* external entity references are refused and parameter-entity parsing is off, so no DTD, file
-  or URL is ever read;
-* a DOCTYPE naming an external DTD and ``<!ATTLIST>`` declarations are refused: a DTD could
-  supply entities we would drop or default attributes the file never shows (a plain
-  ``<!DOCTYPE opml>`` is fine); entities expat skipped anyway are refused, not dropped silently;
-* input size (50 MB) and outline nesting (100 levels) are bounded.
+The files come from anywhere, so parsing is defensive. ``defusedxml``'s guarded expat reader
+parses them: any DOCTYPE is refused (OPML needs none, and a DTD could supply entities or default
+attributes the file never shows), as are entity declarations and external references, so no
+"billion laughs" bomb expands and no file or URL is ever read. Input size (50 MB) and outline
+nesting (100 levels) are bounded.
 
 Export writes OPML 2.0 that most readers import: one outline per feed per tag, tags as nested
 folders. Importing our own export gives back the same feeds, titles, sites and tags.
@@ -26,6 +18,7 @@ folders. Importing our own export gives back the same feeds, titles, sites and t
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -34,7 +27,18 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Literal
 from urllib.parse import urlsplit
-from xml.parsers import expat
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
+from xml.sax.xmlreader import AttributesImpl, Locator
+
+from defusedxml import (
+    DefusedXmlException,
+    DTDForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+    NotSupportedError,
+)
+from defusedxml.expatreader import DefusedExpatParser
 
 from reader_app.domain.urls import normalize_feed_url
 from reader_app.errors import InvalidFeedUrlError, OpmlError
@@ -107,15 +111,6 @@ class ExportFeed:
 # Import
 
 
-class _Refused(Exception):
-    """Raised from inside expat callbacks; turned into ``OpmlError`` with the line it carries."""
-
-    def __init__(self, reason: str, line: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-
-
 _Kind = Literal["opml", "head", "title", "body", "outline", "other"]
 
 
@@ -124,7 +119,7 @@ class _Pending:
     """An outline without ``xmlUrl``: a folder if a child outline appears, else a skip."""
 
     title: str | None
-    line: int
+    line: int | None
     reason: str
 
 
@@ -193,11 +188,13 @@ def _url_reason(raw: str, error: InvalidFeedUrlError) -> str:
     return message
 
 
-class _OpmlReader:
-    """Expat callbacks that build an ``OpmlDocument`` while the file streams through."""
+class _OpmlHandler(ContentHandler):
+    """SAX events in, an ``OpmlDocument``'s parts out, while the file streams through."""
 
-    def __init__(self, parser: expat.XMLParserType) -> None:
-        self._parser = parser
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self._source = source
+        self._locator: Locator | None = None
         self._stack: list[_Frame] = []
         self._title_parts: list[str] | None = None
         self.title: str | None = None
@@ -205,12 +202,17 @@ class _OpmlReader:
         self.feeds: dict[str, _Found] = {}
         self.skipped: list[OpmlSkip] = []
 
-    def refuse(self, reason: str) -> _Refused:
-        return _Refused(reason, self._parser.CurrentLineNumber)
+    def setDocumentLocator(self, locator: Locator) -> None:
+        self._locator = locator
 
-    # Element callbacks
+    def line(self) -> int | None:
+        """The line expat is at: of the element being handled, or where parsing stopped."""
+        return None if self._locator is None else self._locator.getLineNumber()
 
-    def start(self, name: str, attrs: dict[str, str]) -> None:
+    def refuse(self, reason: str) -> OpmlError:
+        return OpmlError(reason, source=self._source, line=self.line())
+
+    def startElement(self, name: str, attrs: AttributesImpl[str]) -> None:
         # Element names are compared case-insensitively: exporters disagree on case too.
         local = name.lower()
         if not self._stack:
@@ -228,12 +230,12 @@ class _OpmlReader:
             self._title_parts = []
             self._stack.append(_Frame("title"))
         elif parent.kind in ("body", "outline") and local == "outline":
-            self._outline(parent, attrs)
+            self._outline(parent, attrs.items())
         else:
             # Anything else (extension elements, outlines outside <body>) is ignored whole.
             self._stack.append(_Frame("other"))
 
-    def end(self, name: str) -> None:
+    def endElement(self, name: str) -> None:
         frame = self._stack.pop()
         if frame.kind == "title" and self._title_parts is not None:
             self.title = _clean("".join(self._title_parts))
@@ -241,12 +243,12 @@ class _OpmlReader:
             pending = frame.pending
             self.skipped.append(OpmlSkip(pending.title, None, pending.line, pending.reason))
 
-    def text(self, data: str) -> None:
+    def characters(self, content: str) -> None:
         if self._stack and self._stack[-1].kind == "title" and self._title_parts is not None:
-            self._title_parts.append(data)
+            self._title_parts.append(content)
 
-    def _outline(self, parent: _Frame, raw_attrs: dict[str, str]) -> None:
-        line = self._parser.CurrentLineNumber
+    def _outline(self, parent: _Frame, raw_attrs: list[tuple[str, str]]) -> None:
+        line = self.line()
         depth = parent.depth + 1
         if depth > MAX_OUTLINE_DEPTH:
             raise self.refuse(f"folders nested deeper than {MAX_OUTLINE_DEPTH} levels")
@@ -254,7 +256,7 @@ class _OpmlReader:
         parent.pending = None
         # Exporters write xmlUrl, xmlurl, XMLURL...; the first spelling in the file wins.
         attrs: dict[str, str] = {}
-        for key, value in raw_attrs.items():
+        for key, value in raw_attrs:
             attrs.setdefault(key.lower(), value)
         text = _clean(attrs.get("text"))
         title = _clean(attrs.get("title")) or text
@@ -300,39 +302,25 @@ class _OpmlReader:
             found.title = found.title or title
             found.site_url = found.site_url or _site_url(attrs.get("htmlurl"))
 
-    # Refusals: the defusedxml policy, with messages for people.
 
-    def doctype_decl(
-        self, name: str, sysid: str | None, pubid: str | None, _internal_subset: bool
-    ) -> None:
-        # expat never reads the external DTD (parameter-entity parsing is off), but a document
-        # that names one may rely on its entities and defaults, which we would silently drop.
-        if sysid is not None or pubid is not None:
-            raise self.refuse("external DTDs are not allowed")
-
-    def attlist_decl(self, element: str, attribute: str, *_rest: object) -> None:
-        # A default value in <!ATTLIST> would add attributes (an xmlUrl!) the file never shows.
-        raise self.refuse(f"attribute declarations are not allowed (<!ATTLIST {element}>)")
-
-    def entity_decl(self, name: str, is_parameter: bool, *_rest: object) -> None:
-        shown = f"% {name}" if is_parameter else name
-        raise self.refuse(f"entity declarations are not allowed (<!ENTITY {shown}>)")
-
-    def unparsed_entity_decl(self, name: str, *_rest: object) -> None:
-        raise self.refuse(f"entity declarations are not allowed (<!ENTITY {name}>)")
-
-    def external_entity_ref(self, _context: str, _base: str | None, *_rest: object) -> int:
-        raise self.refuse("external references are not allowed")
-
-    def skipped_entity(self, name: str, _is_parameter: bool) -> None:
-        raise self.refuse(f"undefined entity &{name};")
+_REFUSED: dict[type[Exception], str] = {
+    DTDForbidden: "document type declarations (DOCTYPE) are not allowed",
+    EntitiesForbidden: "entity declarations are not allowed",
+    ExternalReferenceForbidden: "external references are not allowed",
+    NotSupportedError: "the file uses an XML feature that is not supported",
+}
 
 
-def _expat_reason(error: expat.ExpatError) -> str:
-    """``mismatched tag`` -> ``not well-formed XML (mismatched tag)``."""
-    detail = expat.ErrorString(error.code) or "unknown error"
-    detail = detail.removeprefix("not well-formed ").strip("()")
-    return f"not well-formed XML ({detail})"
+def _run_defused(data: bytes, handler: ContentHandler) -> None:
+    """Parse ``data`` with defusedxml's guarded expat reader, sending events to ``handler``.
+
+    Raises defusedxml's ``DefusedXmlException`` for a refused construct and ``SAXParseException``
+    for XML that is not well-formed. No encoding is given: expat follows the BOM and the XML
+    declaration.
+    """
+    parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.setContentHandler(handler)
+    parser.parse(io.BytesIO(data))
 
 
 def parse_opml(data: bytes, *, source: str = "OPML") -> OpmlDocument:
@@ -346,7 +334,7 @@ def parse_opml(data: bytes, *, source: str = "OPML") -> OpmlDocument:
     except OpmlError:
         raise
     except Exception as error:
-        # Whatever expat or our own code throws, the caller gets one kind of error and
+        # Whatever the parser or our own code throws, the caller gets one kind of error and
         # nothing partial; the cause stays chained for the log.
         raise OpmlError(
             f"could not be read ({type(error).__name__}: {error})", source=source
@@ -362,33 +350,25 @@ def _parse(data: bytes, source: str) -> OpmlDocument:
         )
     if not data.strip():
         raise OpmlError("the file is empty", source=source)
-    # No encoding given: expat follows the BOM and the XML declaration.
-    parser = expat.ParserCreate()
-    reader = _OpmlReader(parser)
-    parser.buffer_text = True
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.text
-    parser.StartDoctypeDeclHandler = reader.doctype_decl
-    parser.AttlistDeclHandler = reader.attlist_decl
-    parser.EntityDeclHandler = reader.entity_decl
-    parser.UnparsedEntityDeclHandler = reader.unparsed_entity_decl
-    parser.ExternalEntityRefHandler = reader.external_entity_ref
-    parser.SkippedEntityHandler = reader.skipped_entity
+    handler = _OpmlHandler(source)
     try:
-        parser.Parse(data, True)
-    except _Refused as refused:
-        raise OpmlError(refused.reason, source=source, line=refused.line) from None
-    except expat.ExpatError as error:
-        raise OpmlError(_expat_reason(error), source=source, line=error.lineno) from None
-    if not reader.saw_body:
+        _run_defused(data, handler)
+    except DefusedXmlException as error:
+        reason = _REFUSED.get(type(error), "the file uses XML that is not allowed")
+        raise OpmlError(reason, source=source, line=handler.line()) from None
+    except SAXParseException as error:
+        # "mismatched tag" -> "not well-formed XML (mismatched tag)"; the same for "not
+        # well-formed (invalid token)".
+        detail = error.getMessage().removeprefix("not well-formed ").strip("()")
+        reason = f"not well-formed XML ({detail or 'unknown error'})"
+        raise OpmlError(reason, source=source, line=error.getLineNumber()) from None
+    if not handler.saw_body:
         raise OpmlError("no <body> element in <opml>", source=source)
     feeds = tuple(
         OpmlFeed(url, found.title, found.site_url, tuple(sorted(found.tags)))
-        for url, found in reader.feeds.items()
+        for url, found in handler.feeds.items()
     )
-    return OpmlDocument(reader.title, feeds, tuple(reader.skipped))
+    return OpmlDocument(handler.title, feeds, tuple(handler.skipped))
 
 
 # --------------------------------------------------------------------------------------------
