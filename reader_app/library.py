@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_app import opml
-from reader_app.discovery import Discovery, discover
 from reader_app.domain import (
     Changes,
     Entry,
@@ -32,13 +32,15 @@ from reader_app.domain import (
 from reader_app.domain.tags import InvalidTagError
 from reader_app.domain.urls import normalize_feed_url, split_credentials
 from reader_app.errors import EntryNotFoundError, FeedNotFoundError
-from reader_app.ingest.fetch import Fetcher, FetchLimits
-from reader_app.ingest.parser_pool import ParserPool
 from reader_app.storage import Database
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
 from reader_app.storage import tags as tag_store
-from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection, open_engine
+
+if TYPE_CHECKING:
+    # Fetching and parsing (httpx, feedparser) load only when a command needs the network.
+    from reader_app.discovery import Discovery
+    from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 
 Clock = Callable[[], datetime]
 _MAX_ID = 2**63 - 1
@@ -214,6 +216,9 @@ class Library:
 
         Raises NoFeedFoundError when the URL answers with neither. Needs the network.
         """
+        from reader_app.discovery import discover
+        from reader_app.ingest.fetch import Fetcher, FetchLimits
+        from reader_app.ingest.parser_pool import ParserPool
         from reader_app.sync import SyncOptions
 
         options = options or SyncOptions()
@@ -237,7 +242,7 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> SyncReport:
         """Fetch and store the selected feeds (the due ones by default); see sync.py."""
-        from reader_app.sync import SyncOptions, SyncSelection
+        from reader_app.sync import SyncOptions, SyncSelection, open_engine
 
         with open_engine(self._db, options or SyncOptions(), clock=self._clock) as engine:
             return engine.run(selection or SyncSelection(), on_progress=on_progress, cancel=cancel)
