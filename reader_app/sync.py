@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from reader_app.domain import Changes, EntryId, FeedId
 from reader_app.errors import ParseError
@@ -303,40 +304,54 @@ class SyncEngine:
             result = FeedResult(feed_id, target.url, target.title, outcome, error=error)
             return result, Changes(feeds=frozenset({feed_id}))
 
-        validators = {
-            "etag": fetch.etag,
-            "last_modified": fetch.last_modified,
-            "validators_changed": True,
-        }
         if fetched.parsed is None:
-            # 304, or 200 with the same body as last time.
-            update_store.record_update(
-                session,
-                feed_id,
-                update_store.FeedState(
-                    fetched_at=now,
-                    next_check=due,
-                    error_count=0,
-                    last_error=None,
-                    # The document did not change, so neither did what was wrong with it.
-                    warning=None,
-                    warning_changed=False,
-                    body_hash=fetched.body_hash,
-                    # It parsed before (a 304 or the same bytes only follow a success), so a
-                    # permanent redirect to it (often http to https) moves the feed now.
-                    new_url=fetch.permanent_url,
-                    **validators,  # type: ignore[arg-type]
-                ),
-            )
-            result = FeedResult(
-                feed_id,
-                fetch.permanent_url or target.url,
-                target.title,
-                FeedOutcome.NOT_MODIFIED,
-            )
-            return result, Changes(feeds=frozenset({feed_id}))
+            return self._write_unchanged(session, fetched, now, due)
+        return self._write_parsed(session, fetched, fetched.parsed, now, due)
 
-        parsed = fetched.parsed
+    @staticmethod
+    def _success_state(
+        fetched: _Fetched, now: datetime, due: datetime, **changes: Any
+    ) -> update_store.FeedState:
+        """The feed row after a successful fetch; ``changes`` adds what the document said."""
+        fetch = fetched.fetch
+        state = update_store.FeedState(
+            fetched_at=now,
+            next_check=due,
+            error_count=0,
+            last_error=None,
+            warning=None,
+            etag=fetch.etag,
+            last_modified=fetch.last_modified,
+            validators_changed=True,
+            body_hash=fetched.body_hash,
+            # A permanent redirect moves the feed once the document is known to parse: this
+            # one did, or it is unchanged since it last did (a 304 only follows a success).
+            new_url=fetch.permanent_url,
+        )
+        return replace(state, **changes)
+
+    def _write_unchanged(
+        self, session: Transaction, fetched: _Fetched, now: datetime, due: datetime
+    ) -> tuple[FeedResult, Changes]:
+        """A 304, or a 200 with the same body as last time."""
+        target, fetch = fetched.target, fetched.fetch
+        # The document did not change, so neither did what was wrong with it: keep the warning.
+        state = self._success_state(fetched, now, due, warning_changed=False)
+        update_store.record_update(session, target.feed_id, state)
+        url = fetch.permanent_url or target.url
+        result = FeedResult(target.feed_id, url, target.title, FeedOutcome.NOT_MODIFIED)
+        return result, Changes(feeds=frozenset({target.feed_id}))
+
+    def _write_parsed(
+        self,
+        session: Transaction,
+        fetched: _Fetched,
+        parsed: ParsedFeed,
+        now: datetime,
+        due: datetime,
+    ) -> tuple[FeedResult, Changes]:
+        target, fetch = fetched.target, fetched.fetch
+        feed_id = target.feed_id
         keys = list(dict.fromkeys(fetched.keys))
         stored = update_store.content_hashes(session, feed_id, keys)
         removed = entry_store.removed_keys(session, feed_id, keys)
@@ -359,36 +374,24 @@ class SyncEngine:
             update_store.set_item_hashes(
                 session, feed_id, {key: by_key[key] for key in decision.unchanged_keys}
             )
-        changed_ids: list[EntryId] = []
-        if decision.updated:
-            changed_ids = [
-                EntryId(i)
-                for i, _key in entry_store.key_ids(
-                    session, feed_id, [e.key for e in decision.updated]
-                )
-            ]
+        changed_ids = [
+            EntryId(i)
+            for i, _key in entry_store.key_ids(session, feed_id, [e.key for e in decision.updated])
+        ]
         warning = "; ".join(parsed.warnings) or None
-        touched = bool(new_ids or decision.updated)
-        update_store.record_update(
-            session,
-            feed_id,
-            update_store.FeedState(
-                fetched_at=now,
-                next_check=due,
-                error_count=0,
-                last_error=None,
-                warning=warning,
-                body_hash=fetched.body_hash,
-                title=parsed.title,
-                site_url=parsed.site_url,
-                icon_url=parsed.icon_url,
-                new_url=fetch.permanent_url,
-                ttl_minutes=parsed.ttl_minutes,
-                ttl_changed=True,
-                updated_at=now if touched else None,
-                **validators,  # type: ignore[arg-type]
-            ),
+        state = self._success_state(
+            fetched,
+            now,
+            due,
+            warning=warning,
+            title=parsed.title,
+            site_url=parsed.site_url,
+            icon_url=parsed.icon_url,
+            ttl_minutes=parsed.ttl_minutes,
+            ttl_changed=True,
+            updated_at=now if new_ids or decision.updated else None,
         )
+        update_store.record_update(session, feed_id, state)
         result = FeedResult(
             feed_id,
             fetch.permanent_url or target.url,

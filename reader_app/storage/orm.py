@@ -108,11 +108,6 @@ class EntryRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(Text)
-    title: Mapped[str | None] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(Text)
-    author: Mapped[str | None] = mapped_column(Text)
-    summary: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     # Hash of the item's raw bytes in the feed document: an item seen before with the same
     # bytes is not parsed again (ingest/items.py).
@@ -126,6 +121,12 @@ class EntryRow(Base):
     read_at: Mapped[datetime | None] = mapped_column(UtcTimestamp)
     starred: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
     starred_at: Mapped[datetime | None] = mapped_column(UtcTimestamp)
+    # Article bodies last: see migration 0001.
+    title: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("uq_entries_feed_id_key", "feed_id", "key", unique=True),

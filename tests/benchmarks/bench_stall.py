@@ -3,7 +3,7 @@
 Prints figures; passes or fails nothing. The goal it measures: the window's event loop must not
 stall for more than 50 ms while a 1000-feed sync runs in a thread of the same process. Run:
 
-    QT_QPA_PLATFORM=offscreen python tests/benchmarks/bench_stall.py --feeds 1000 \\
+    QT_QPA_PLATFORM=offscreen python -m tests.benchmarks.bench_stall --feeds 1000 \\
         [--scenario cold|warm|incremental|all] [--profile-stalls]
 
 It starts ``feedfarm.py serve`` as a separate process (its CPU and GIL are not ours), imports
@@ -63,14 +63,15 @@ import sysconfig
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING
+
+from tests.benchmarks.feedfarm import FarmProcess, running_farm
 
 if TYPE_CHECKING:
     from reader_app.library import Library
@@ -79,7 +80,6 @@ if TYPE_CHECKING:
 # Qt and reader_app are imported inside functions: the parser pool spawns worker processes that
 # re-import this script as ``__mp_main__``, and they need neither.
 
-FARM_SCRIPT = Path(__file__).with_name("feedfarm.py")
 SCENARIOS = ("cold", "warm", "incremental")
 PROBE_MS = 5
 STALL_MS = 50.0
@@ -91,56 +91,7 @@ SITE_FRAMES = 6
 
 
 # ---------------------------------------------------------------------------------------------
-# The farm, as a child process (as in bench_sync.py)
-
-
-class Farm:
-    """``feedfarm.py serve`` in a child process, driven over its ``/_ctl/`` endpoints."""
-
-    def __init__(self, feeds: int, seed: int, port: int) -> None:
-        argv = [sys.executable, str(FARM_SCRIPT), "serve", f"--feeds={feeds}", f"--seed={seed}"]
-        argv += [f"--port={port}", "--advance-fraction=1"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        assert self.proc.stdout is not None
-        banner = self.proc.stdout.readline().decode().strip()  # printed once it is serving
-        if not banner.startswith("feedfarm listening on "):
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError(f"the feed farm did not start: {banner!r}")
-        self.banner = banner
-        self.base_url = banner.split()[3].rstrip("/")
-
-    def ctl(self, command: str) -> dict[str, object]:
-        with urllib.request.urlopen(f"{self.base_url}/_ctl/{command}", timeout=300) as resp:
-            value = json.load(resp)
-        assert isinstance(value, dict)
-        return value
-
-    def opml(self) -> bytes:
-        with urllib.request.urlopen(f"{self.base_url}/feeds.opml", timeout=60) as resp:
-            data = resp.read()
-        assert isinstance(data, bytes)
-        return data
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.ctl("quit")
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
-@contextlib.contextmanager
-def running_farm(feeds: int, seed: int, port: int) -> Iterator[Farm]:
-    farm = Farm(feeds, seed, port)
-    try:
-        yield farm
-    finally:
-        farm.stop()
+# The farm runs as a child process (feedfarm.FarmProcess)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,7 +559,7 @@ def format_row(o: Outcome, feeds: int) -> str:
 
 def run_scenarios(
     library: Library,
-    farm: Farm,
+    farm: FarmProcess,
     scenarios: Sequence[str],
     feeds: int,
     *,

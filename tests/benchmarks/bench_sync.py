@@ -2,7 +2,7 @@
 
 Prints figures; passes or fails nothing. Run:
 
-    python tests/benchmarks/bench_sync.py --feeds 100 [--feeds 1000] [--runs 3] [--keep DIR]
+    python -m tests.benchmarks.bench_sync --feeds 100 [--feeds 1000] [--runs 3] [--keep DIR]
 
 For each N it starts ``feedfarm.py serve`` as a separate process (its CPU is not ours and it
 holds no GIL of ours), imports the farm's OPML into a fresh data directory, then runs each
@@ -34,13 +34,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-FARM_SCRIPT = Path(__file__).with_name("feedfarm.py")
+from tests.benchmarks.feedfarm import FarmProcess, running_farm
+
 SCENARIOS = ("cold", "warm", "no-validators", "incremental")
 SUMMARY_KEYS = ("updated", "not_modified", "failed", "new_entries")
 
@@ -78,56 +78,6 @@ class Result:
 
 # ---------------------------------------------------------------------------------------------
 # The farm, as a child process
-
-
-class Farm:
-    """``feedfarm.py serve`` in a child process, driven over its ``/_ctl/`` endpoints."""
-
-    def __init__(self, feeds: int, seed: int, port: int) -> None:
-        argv = [sys.executable, str(FARM_SCRIPT), "serve", f"--feeds={feeds}", f"--seed={seed}"]
-        argv += [f"--port={port}", "--advance-fraction=1"]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        assert self.proc.stdout is not None
-        banner = self.proc.stdout.readline().decode().strip()  # printed once it is serving
-        if not banner.startswith("feedfarm listening on "):
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError(f"the feed farm did not start: {banner!r}")
-        self.banner = banner
-        self.base_url = banner.split()[3].rstrip("/")
-        self.info = self.ctl("info")
-
-    def ctl(self, command: str) -> dict[str, object]:
-        with urllib.request.urlopen(f"{self.base_url}/_ctl/{command}", timeout=300) as resp:
-            value = json.load(resp)
-        assert isinstance(value, dict)
-        return value
-
-    def opml(self) -> bytes:
-        with urllib.request.urlopen(f"{self.base_url}/feeds.opml", timeout=60) as resp:
-            data = resp.read()
-        assert isinstance(data, bytes)
-        return data
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.ctl("quit")
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
-@contextlib.contextmanager
-def running_farm(feeds: int, seed: int, port: int) -> Iterator[Farm]:
-    farm = Farm(feeds, seed, port)
-    try:
-        yield farm
-    finally:
-        farm.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,7 +145,7 @@ def parse_summary(stdout: str) -> dict[str, object] | None:
 # Scenarios
 
 
-def run_set(farm: Farm, feeds: int, run: int, root: Path, timeout: float) -> list[Result]:
+def run_set(farm: FarmProcess, feeds: int, run: int, root: Path, timeout: float) -> list[Result]:
     data = root / f"n{feeds}" / f"run{run}"
     if data.exists():
         shutil.rmtree(data)

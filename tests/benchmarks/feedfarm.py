@@ -48,6 +48,7 @@ picks a free port) and runs until killed or ``/_ctl/quit``. In-process::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import html
@@ -56,15 +57,18 @@ import random
 import re
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -1015,3 +1019,56 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# Driving a farm in a child process (the benchmarks: its CPU is not the client's)
+
+
+class FarmProcess:
+    """``feedfarm.py serve`` in a child process, driven over its ``/_ctl/`` endpoints."""
+
+    def __init__(self, feeds: int, seed: int, port: int) -> None:
+        argv = [sys.executable, str(Path(__file__)), "serve", f"--feeds={feeds}", f"--seed={seed}"]
+        argv += [f"--port={port}", "--advance-fraction=1"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        assert self.proc.stdout is not None
+        banner = self.proc.stdout.readline().decode().strip()  # printed once it is serving
+        if not banner.startswith("feedfarm listening on "):
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"the feed farm did not start: {banner!r}")
+        self.banner = banner
+        self.base_url = banner.split()[3].rstrip("/")
+        self.info = self.ctl("info")
+
+    def ctl(self, command: str) -> dict[str, object]:
+        with urllib.request.urlopen(f"{self.base_url}/_ctl/{command}", timeout=300) as resp:
+            value = json.load(resp)
+        assert isinstance(value, dict)
+        return value
+
+    def opml(self) -> bytes:
+        with urllib.request.urlopen(f"{self.base_url}/feeds.opml", timeout=60) as resp:
+            data = resp.read()
+        assert isinstance(data, bytes)
+        return data
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.ctl("quit")
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+@contextlib.contextmanager
+def running_farm(feeds: int, seed: int, port: int) -> Iterator[FarmProcess]:
+    farm = FarmProcess(feeds, seed, port)
+    try:
+        yield farm
+    finally:
+        farm.stop()

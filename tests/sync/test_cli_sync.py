@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import selectors
 import signal
@@ -82,19 +81,6 @@ class Cli:
         assert result.code == 0, result.err
         items: list[dict[str, Any]] = result.json()
         return items
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_log_handlers() -> Iterator[None]:
-    """Each in-process run adds a FileHandler to the root logger: close the new ones."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
 
 
 @pytest.fixture

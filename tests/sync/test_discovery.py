@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,19 +106,6 @@ class Cli:
         result = self.ok("feeds", "--json")
         feeds: list[dict[str, Any]] = json.loads(result.out)
         return feeds
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_log_handlers() -> Iterator[None]:
-    """Each in-process run adds a FileHandler to the root logger: close the new ones."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
 
 
 @pytest.fixture

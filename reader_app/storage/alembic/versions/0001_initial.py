@@ -70,16 +70,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_feed_tags_tag_id", "feed_tags", ["tag_id"], unique=False)
 
+    # Small columns first, article bodies last: SQLite stores columns in this order, and a
+    # query that reads a column after a multi-kilobyte body walks its overflow pages.
     op.create_table(
         "entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("feed_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("title", sa.Text(), nullable=True),
-        sa.Column("link", sa.Text(), nullable=True),
-        sa.Column("author", sa.Text(), nullable=True),
-        sa.Column("summary", sa.Text(), nullable=True),
-        sa.Column("content", sa.Text(), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.Column("item_hash", sa.String(length=32), nullable=True),
         sa.Column("published", sa.BigInteger(), nullable=True),
@@ -91,6 +88,11 @@ def upgrade() -> None:
         sa.Column("read_at", sa.BigInteger(), nullable=True),
         sa.Column("starred", sa.Boolean(), server_default=sa.text("0"), nullable=False),
         sa.Column("starred_at", sa.BigInteger(), nullable=True),
+        sa.Column("title", sa.Text(), nullable=True),
+        sa.Column("link", sa.Text(), nullable=True),
+        sa.Column("author", sa.Text(), nullable=True),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("content", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["feed_id"], ["feeds.id"], name=op.f("fk_entries_feed_id_feeds"), ondelete="CASCADE"
         ),
