@@ -33,6 +33,7 @@ from reader_app.storage.orm import (
     entries_table,
     removed_entries_table,
 )
+from reader_app.storage.sql import chunked, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
 
 # SQLite's limit on bound parameters is 32766 since 3.32; stay far below it.
@@ -248,15 +249,16 @@ def _existing_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[s
 
 
 def removed_keys(session: Session, feed_id: int, keys: Sequence[str]) -> set[str]:
+    """Keys among ``keys`` that the user deleted or retention pruned from this feed."""
     found: set[str] = set()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        t = removed_entries_table
-        found.update(
-            session.connection()
-            .execute(select(t.c.key).where(t.c.feed_id == feed_id, t.c.key.in_(chunk)))
-            .scalars()
+    for chunk in chunked(keys):
+        rows = session.connection().exec_driver_sql(
+            with_in_list(
+                "SELECT key FROM removed_entries WHERE feed_id = ? AND key IN", len(chunk)
+            ),
+            (feed_id, *chunk),
         )
+        found.update(key for (key,) in rows)
     return found
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from reader_app.domain import FeedId, NewEntry
-from reader_app.storage.orm import FeedRow, entries_table, feeds_table
+from reader_app.storage.orm import FeedRow, entries_table, feeds_table, to_micros
+from reader_app.storage.sql import chunked, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
 
 _CHUNK = 500
@@ -116,13 +117,14 @@ def update_targets(
 def content_hashes(session: Session, feed_id: int, keys: Sequence[str]) -> dict[str, str | None]:
     """Stored content hashes of this feed's articles among ``keys``."""
     found: dict[str, str | None] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        t = entries_table
-        rows = session.connection().execute(
-            select(t.c.key, t.c.content_hash).where(t.c.feed_id == feed_id, t.c.key.in_(chunk))
+    for chunk in chunked(keys):
+        rows = session.connection().exec_driver_sql(
+            with_in_list(
+                "SELECT key, content_hash FROM entries WHERE feed_id = ? AND key IN", len(chunk)
+            ),
+            (feed_id, *chunk),
         )
-        found.update((key, content_hash) for key, content_hash in rows)
+        found.update((key, digest) for key, digest in rows)
     return found
 
 
@@ -193,23 +195,23 @@ def touch_entries(session: Session, feed_id: int, keys: Sequence[str], now: date
 
 def item_hashes(session: Session, feed_id: int) -> frozenset[str]:
     """Raw-item hashes of this feed's stored articles: items to skip when parsing."""
-    t = entries_table
-    rows = session.connection().execute(select(t.c.item_hash).where(t.c.feed_id == feed_id))
-    return frozenset(digest for digest in rows.scalars() if digest is not None)
+    rows = session.connection().exec_driver_sql(
+        "SELECT item_hash FROM entries WHERE feed_id = ? AND item_hash IS NOT NULL", (feed_id,)
+    )
+    return frozenset(digest for (digest,) in rows)
 
 
 def touch_items(session: Session, feed_id: int, hashes: Sequence[str], now: datetime) -> None:
     """Like ``touch_entries``, for items recognised by their raw hash without parsing."""
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = hashes[start : start + _CHUNK]
-        session.connection().execute(
-            update(entries_table)
-            .where(
-                entries_table.c.feed_id == feed_id,
-                entries_table.c.item_hash.in_(chunk),
-                entries_table.c.last_seen < now - LAST_SEEN_RESOLUTION,
-            )
-            .values(last_seen=now)
+    cutoff = to_micros(now - LAST_SEEN_RESOLUTION)
+    for chunk in chunked(hashes):
+        session.connection().exec_driver_sql(
+            with_in_list(
+                "UPDATE entries SET last_seen = ? "
+                "WHERE feed_id = ? AND last_seen < ? AND item_hash IN",
+                len(chunk),
+            ),
+            (to_micros(now), feed_id, cutoff, *chunk),
         )
 
 
