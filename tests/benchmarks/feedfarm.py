@@ -52,6 +52,7 @@ import contextlib
 import gzip
 import hashlib
 import html
+import http.client
 import json
 import random
 import re
@@ -1054,7 +1055,8 @@ class FarmProcess:
         return data
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
+        # The farm may close the connection before its answer to "quit" is complete.
+        with contextlib.suppress(OSError, http.client.HTTPException):
             self.ctl("quit")
         try:
             self.proc.wait(10)
