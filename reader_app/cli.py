@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 PROG = "reader-app"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 _PAGE = 10_000  # rows per keyset page when a listing asks for more
 
 # Errors that mean "what you typed or gave me is wrong" rather than "something failed".
@@ -214,6 +215,9 @@ def _run_command(
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=err)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`reader-app articles | head`): not an error.
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # a bug: one line for the user, the traceback in the log
         log.exception("unexpected error in %s", args.command)
         message = _one_line(f"{type(exc).__name__}: {exc}", 300)
