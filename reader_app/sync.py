@@ -247,7 +247,7 @@ class SyncEngine:
         headers = dict(fetch.headers)
         # Items seen before with the same bytes are not parsed again: an update that brings
         # three new items costs three items' parsing, not sixty.
-        known = self._db.read(lambda s: update_store.item_hashes(s, target.feed_id))
+        known = self._db.read_plain(lambda c: update_store.item_hashes(c, target.feed_id))
         try:
             parsed = self._parser.parse(
                 fetch.body, url=fetch.final_url or target.url, headers=headers, known_items=known

@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from reader_app.domain import FeedId, NewEntry
@@ -193,9 +193,12 @@ def touch_entries(session: Session, feed_id: int, keys: Sequence[str], now: date
         )
 
 
-def item_hashes(session: Session, feed_id: int) -> frozenset[str]:
-    """Raw-item hashes of this feed's stored articles: items to skip when parsing."""
-    rows = session.connection().exec_driver_sql(
+def item_hashes(connection: Connection, feed_id: int) -> frozenset[str]:
+    """Raw-item hashes of this feed's stored articles: items to skip when parsing.
+
+    Takes a plain connection (``Database.read_plain``): it runs once per changed feed.
+    """
+    rows = connection.exec_driver_sql(
         "SELECT item_hash FROM entries WHERE feed_id = ? AND item_hash IS NOT NULL", (feed_id,)
     )
     return frozenset(digest for (digest,) in rows)
