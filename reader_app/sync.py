@@ -15,10 +15,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import queue
 import random
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -192,30 +193,38 @@ class SyncEngine:
         pool = ThreadPoolExecutor(
             max_workers=max(1, self._options.max_connections), thread_name_prefix="fetch"
         )
-        pending: set[Future[_Fetched]] = {
-            pool.submit(self._fetch_and_parse, target, cancel) for target in targets
-        }
+        # Finished fetches arrive on a queue: waiting on the whole set of futures each round
+        # (concurrent.futures.wait) costs time proportional to the feeds still pending.
+        finished: queue.SimpleQueue[Future[_Fetched]] = queue.SimpleQueue()
+        for target in targets:
+            future = pool.submit(self._fetch_and_parse, target, cancel)
+            future.add_done_callback(finished.put)
+        handled = 0
         try:
-            while pending and not cancel.is_set():
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                finished = [future.result() for future in done]
+            while handled < len(targets) and not cancel.is_set():
+                try:
+                    batch = [finished.get(timeout=0.2)]
+                except queue.Empty:
+                    continue
                 # Feeds that finished together are written in one transaction (each is still
                 # all or nothing), at most _WRITE_BATCH at a time so a user's action never
                 # waits long behind a sync.
-                for start in range(0, len(finished), _WRITE_BATCH):
-                    if cancel.is_set():
+                while len(batch) < _WRITE_BATCH:
+                    try:
+                        batch.append(finished.get_nowait())
+                    except queue.Empty:
                         break
-                    batch = finished[start : start + _WRITE_BATCH]
-                    written = self._db.write_sync(partial(self._write_batch, batch=batch))
-                    for result, changes in written:
-                        results.append(result)
-                        if on_progress is not None:
-                            progress = SyncProgress(len(results), len(targets), result, changes)
-                            on_progress(progress)
+                handled += len(batch)
+                fetched = [future.result() for future in batch]
+                written = self._db.write_sync(partial(self._write_batch, batch=fetched))
+                for result, changes in written:
+                    results.append(result)
+                    if on_progress is not None:
+                        on_progress(SyncProgress(len(results), len(targets), result, changes))
         except KeyboardInterrupt:
             cancel.set()
         finally:
-            if pending or cancel.is_set():
+            if handled < len(targets):
                 cancel.set()
             # Cancelled: requests still in flight are abandoned (their results would be
             # dropped anyway) rather than waited for, which could take a request timeout.
