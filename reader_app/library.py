@@ -99,10 +99,7 @@ class Library:
         if text.isascii() and text.isdecimal():
             feed_id = int(text)
             # Past SQLite's integer range no feed can exist (and binding it would overflow).
-            if (
-                feed_id > _MAX_ID
-                or self._db.read(lambda s: feed_store.get_feed(s, feed_id)) is None
-            ):
+            if feed_id > _MAX_ID or not self._db.read(lambda s: feed_store.feed_exists(s, feed_id)):
                 raise FeedNotFoundError(f"no feed with id {feed_id}")
             return FeedId(feed_id)
         url, _, _ = split_credentials(normalize_feed_url(text))
@@ -117,9 +114,6 @@ class Library:
         if feed is None:  # removed between the two reads
             raise FeedNotFoundError(f"no feed with id {feed_id}")
         return feed
-
-    def feed_summary(self, feed_id: FeedId) -> FeedSummary | None:
-        return self._db.read(lambda s: feed_store.feed_summary(s, feed_id))
 
     def add_feed(
         self,

@@ -302,13 +302,6 @@ def change_state(
     return StateChange(apply(session, [i for i in wanted if i in found]), missing)
 
 
-def count_entries(session: Session, *, unread_only: bool = False) -> int:
-    stmt = select(func.count()).select_from(EntryRow)
-    if unread_only:
-        stmt = stmt.where(EntryRow.read == False)  # noqa: E712
-    return int(session.execute(stmt).scalar_one())
-
-
 def unread_counts(session: Session) -> dict[FeedId, int]:
     """Unread articles per feed, from the trigger-kept counters: one row per feed."""
     rows = session.execute(select(FeedRow.id, FeedRow.unread_count))

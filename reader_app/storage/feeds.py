@@ -86,12 +86,8 @@ def get_feed(session: Session, feed_id: int) -> Feed | None:
     return _to_feed(row, tag_store.tags_by_feed(session, [feed_id]).get(feed_id, ()))
 
 
-def feed_summary(session: Session, feed_id: int) -> FeedSummary | None:
-    row = session.execute(select(*_FEED_COLUMNS).where(FeedRow.id == feed_id)).mappings().first()
-    if row is None:
-        return None
-    tags = tag_store.tags_by_feed(session, [feed_id]).get(feed_id, ())
-    return FeedSummary(feed=_to_feed(row, tags), unread_count=row["unread_count"])
+def feed_exists(session: Session, feed_id: int) -> bool:
+    return session.execute(select(FeedRow.id).where(FeedRow.id == feed_id)).first() is not None
 
 
 def find_feed_id(session: Session, url: str) -> FeedId | None:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from reader_app.domain import FeedId, TagSummary
+from reader_app.domain import TagSummary
 from reader_app.storage.orm import FeedRow, FeedTagRow, TagRow, feed_tags_table, tags_table
 
 
@@ -86,11 +86,6 @@ def tag_summaries(session: Session) -> list[TagSummary]:
     ]
     summaries.sort(key=lambda t: t.name.casefold())
     return summaries
-
-
-def feed_ids_with_tags(session: Session, names: Iterable[str]) -> set[FeedId]:
-    """Feeds tagged with any of ``names`` or a tag nested below one of them."""
-    return {FeedId(i) for i in session.execute(feeds_with_tags_select(names)).scalars()}
 
 
 def feeds_with_tags_select(names: Iterable[str]) -> Select[int]:
