@@ -19,6 +19,7 @@ from reader_app.domain import (
     Changes,
     Entry,
     EntryId,
+    EntryItem,
     EntryPage,
     EntryQuery,
     Feed,
@@ -44,6 +45,13 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 _MAX_ID = 2**63 - 1
+
+
+class _Unset:
+    """The type of ``_UNSET``: an option the caller did not pass (None is a value)."""
+
+
+_UNSET = _Unset()
 
 
 def utc_now() -> datetime:
@@ -148,6 +156,50 @@ class Library:
             raise FeedNotFoundError(f"no feed with id {feed_id}")
         return Changes(feeds_removed=frozenset({feed_id}), tags=True)
 
+    def rename_feed(self, ref: str | int, user_title: str | None) -> Changes:
+        """Give a feed the user's own title; empty or None goes back to the feed's title."""
+        feed_id = self.resolve_feed(ref)
+        title = user_title.strip() if user_title and user_title.strip() else None
+        if not self._db.write_sync(lambda s: feed_store.rename_feed(s, feed_id, title)):
+            raise FeedNotFoundError(f"no feed with id {feed_id}")
+        return Changes(feeds=frozenset({feed_id}))
+
+    def set_feed_options(
+        self,
+        ref: str | int,
+        *,
+        update_interval_minutes: int | _Unset | None = _UNSET,
+        load_images: bool | _Unset = _UNSET,
+        updates_enabled: bool | _Unset = _UNSET,
+    ) -> Changes:
+        """Change per-feed options; an argument left out keeps its value.
+
+        ``update_interval_minutes=None`` goes back to the global interval. Turning updates
+        back on after a 410 clears the stop so the next sync tries the feed again.
+        """
+        feed_id = self.resolve_feed(ref)
+        values: dict[str, object] = {}
+        if not isinstance(update_interval_minutes, _Unset):
+            if update_interval_minutes is not None and not (
+                1 <= update_interval_minutes <= 7 * 24 * 60
+            ):
+                raise ValueError(
+                    "the update interval must be between 1 minute and 7 days, "
+                    f"not {update_interval_minutes} minutes"
+                )
+            values["update_interval_minutes"] = update_interval_minutes
+        if not isinstance(load_images, _Unset):
+            values["load_images"] = bool(load_images)
+        if not isinstance(updates_enabled, _Unset):
+            values["updates_enabled"] = bool(updates_enabled)
+            if updates_enabled:
+                values["next_check"] = None
+        if values and not self._db.write_sync(
+            lambda s: feed_store.set_feed_options(s, feed_id, values)
+        ):
+            raise FeedNotFoundError(f"no feed with id {feed_id}")
+        return Changes(feeds=frozenset({feed_id}))
+
     # Tags
 
     def tags(self) -> list[TagSummary]:
@@ -251,6 +303,22 @@ class Library:
         if found is None:
             raise EntryNotFoundError(f"no article with id {entry_id}")
         return found
+
+    def count_entries(self, query: EntryQuery) -> int:
+        return self._db.read(lambda s: entry_store.count_entries(s, query))
+
+    def entry_ids(self, query: EntryQuery) -> list[EntryId]:
+        """Every matching article id in list order (``limit``/``after`` ignored)."""
+        return self._db.read(lambda s: entry_store.entry_ids(s, query))
+
+    def entry_items(self, ids: Sequence[int]) -> dict[EntryId, EntryItem]:
+        """List rows for ``ids``; ids that no longer exist are absent."""
+        return self._db.read(lambda s: entry_store.items_by_id(s, ids))
+
+    def mark_all_read(self, query: EntryQuery) -> Changes:
+        """Mark read every article ``query`` matches (a feed, a tag, a view), in one write."""
+        now = self._clock()
+        return self._db.write_sync(lambda s: entry_store.mark_matching_read(s, query, now))
 
     def unread_counts(self) -> dict[FeedId, int]:
         """Unread articles per feed: what the feed list refreshes after a change."""

@@ -26,6 +26,7 @@ class EntryQuery:
 
     feed_ids: frozenset[FeedId] = field(default_factory=frozenset)
     tags: frozenset[str] = field(default_factory=frozenset)
+    within_tags: frozenset[str] = field(default_factory=frozenset)
     unread_only: bool = False
     starred_only: bool = False
     since: datetime | None = None

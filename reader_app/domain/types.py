@@ -24,6 +24,7 @@ class Feed:
     site_url: str | None
     tags: tuple[str, ...]
     added_at: datetime
+    icon_url: str | None = None
     last_fetched: datetime | None = None
     last_updated: datetime | None = None
     next_check: datetime | None = None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, delete, func, literal, select, tuple_, update
+from sqlalchemy import RowMapping, Select, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import insert
@@ -35,6 +36,8 @@ from reader_app.storage.orm import (
 )
 from reader_app.storage.sql import chunked, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
+
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 
 # SQLite's limit on bound parameters is 32766 since 3.32; stay far below it.
 _CHUNK = 500
@@ -75,9 +78,8 @@ def _to_item(m: RowMapping) -> EntryItem:
     )
 
 
-def query_entries(session: Session, query: EntryQuery) -> EntryPage:
-    """One page of articles matching ``query``, after ``query.after`` if given."""
-    stmt = select(*_ITEM_COLUMNS).join(FeedRow, FeedRow.id == EntryRow.feed_id)
+def _filtered(stmt: _S, query: EntryQuery) -> _S:
+    """``stmt`` narrowed to the articles ``query`` names (its paging is left to the caller)."""
     if query.feed_ids or query.tags:
         feed_filter = []
         if query.feed_ids:
@@ -87,12 +89,20 @@ def query_entries(session: Session, query: EntryQuery) -> EntryPage:
         stmt = stmt.where(
             feed_filter[0] if len(feed_filter) == 1 else feed_filter[0] | feed_filter[1]
         )
+    if query.within_tags:
+        stmt = stmt.where(EntryRow.feed_id.in_(feeds_with_tags_select(query.within_tags)))
     if query.unread_only:
         stmt = stmt.where(EntryRow.read == False)  # noqa: E712 - SQL, not Python truth
     if query.starred_only:
         stmt = stmt.where(EntryRow.starred == True)  # noqa: E712
     if query.since is not None:
         stmt = stmt.where(EntryRow.sort_at >= query.since)
+    return stmt
+
+
+def query_entries(session: Session, query: EntryQuery) -> EntryPage:
+    """One page of articles matching ``query``, after ``query.after`` if given."""
+    stmt = _filtered(select(*_ITEM_COLUMNS).join(FeedRow, FeedRow.id == EntryRow.feed_id), query)
     key = tuple_(EntryRow.sort_at, EntryRow.id)
     if query.after is not None:
         # Bind with the column's type: a bare datetime would be compared as text.
@@ -109,6 +119,69 @@ def query_entries(session: Session, query: EntryQuery) -> EntryPage:
         last = items[-1]
         next_cursor = PageCursor(sort_at=last.sort_at, entry_id=last.id)
     return EntryPage(entries=items, next_cursor=next_cursor)
+
+
+def count_entries(session: Session, query: EntryQuery) -> int:
+    """How many articles ``query`` matches (paging ignored)."""
+    stmt = _filtered(select(func.count()).select_from(EntryRow), query)
+    return int(session.execute(stmt).scalar_one())
+
+
+def entry_ids(session: Session, query: EntryQuery) -> list[EntryId]:
+    """The ids of every article ``query`` matches, in list order (``limit`` and ``after``
+    ignored): what a lazy article list holds, paging the rows themselves in by id.
+    Served by the same indexes as ``query_entries``; one integer per row."""
+    stmt = _filtered(select(EntryRow.id), query)
+    if query.newest_first:
+        stmt = stmt.order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
+    else:
+        stmt = stmt.order_by(EntryRow.sort_at.asc(), EntryRow.id.asc())
+    return [EntryId(i) for i in session.execute(stmt).scalars()]
+
+
+def items_by_id(session: Session, ids: Sequence[int]) -> dict[EntryId, EntryItem]:
+    """List rows for ``ids`` (those that still exist), keyed by id."""
+    found: dict[EntryId, EntryItem] = {}
+    for chunk in _chunks(ids):
+        stmt = (
+            select(*_ITEM_COLUMNS)
+            .join(FeedRow, FeedRow.id == EntryRow.feed_id)
+            .where(EntryRow.id.in_(chunk))
+        )
+        for row in session.execute(stmt).mappings():
+            item = _to_item(row)
+            found[item.id] = item
+    return found
+
+
+def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> Changes:
+    """Mark every unread article ``query`` matches as read (paging ignored): "mark all read"
+    on a feed, tag or view, in one statement."""
+    unread = EntryQuery(
+        feed_ids=query.feed_ids,
+        tags=query.tags,
+        within_tags=query.within_tags,
+        unread_only=True,
+        starred_only=query.starred_only,
+        since=query.since,
+    )
+    ids = _filtered(select(EntryRow.id), unread)
+    result = session.execute(
+        update(EntryRow)
+        .where(EntryRow.id.in_(ids.scalar_subquery()))
+        .values(read=True, read_at=now)
+        .returning(EntryRow.id, EntryRow.feed_id)
+        .execution_options(synchronize_session=False)
+    )
+    changed: set[int] = set()
+    feeds: set[int] = set()
+    for entry_id, feed_id in result:
+        changed.add(entry_id)
+        feeds.add(feed_id)
+    return Changes(
+        feeds=frozenset(FeedId(f) for f in feeds),
+        entries=frozenset(EntryId(e) for e in changed),
+    )
 
 
 def get_entry(session: Session, entry_id: int) -> Entry | None:

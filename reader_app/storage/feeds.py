@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import RowMapping, delete, insert, select
+from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from reader_app.domain import Feed, FeedId, FeedSummary
@@ -20,6 +20,7 @@ _FEED_COLUMNS = (
     FeedRow.title,
     FeedRow.user_title,
     FeedRow.site_url,
+    FeedRow.icon_url,
     FeedRow.added_at,
     FeedRow.last_fetched,
     FeedRow.last_updated,
@@ -53,6 +54,7 @@ def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
         title=m["title"],
         user_title=m["user_title"],
         site_url=m["site_url"],
+        icon_url=m["icon_url"],
         tags=tuple(tags),
         added_at=m["added_at"],
         last_fetched=m["last_fetched"],
@@ -185,3 +187,19 @@ def import_feeds(session: Session, wanted: Sequence[FeedToAdd], now: datetime) -
         already_subscribed=[f.url for f in wanted if f.url in existing],
         feed_ids=frozenset(touched),
     )
+
+
+def rename_feed(session: Session, feed_id: int, user_title: str | None) -> bool:
+    """Set (or with None clear) the user's own title; False if the feed does not exist."""
+    result = session.connection().execute(
+        update(feeds_table).where(feeds_table.c.id == feed_id).values(user_title=user_title)
+    )
+    return result.rowcount > 0
+
+
+def set_feed_options(session: Session, feed_id: int, values: dict[str, object]) -> bool:
+    """Update per-feed options (columns named by the caller, checked by the library)."""
+    result = session.connection().execute(
+        update(feeds_table).where(feeds_table.c.id == feed_id).values(**values)
+    )
+    return result.rowcount > 0

@@ -1,0 +1,25 @@
+"""Fixtures for window tests: a real library file with feeds, tags and articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from reader_app.domain import FeedId
+from reader_app.library import Library
+from tests.conftest import add_feed_with_entries
+
+
+@pytest.fixture
+def filled_library(library: Library) -> dict[str, FeedId]:
+    """Four feeds: two under News (one nested in News/Europe), one under Tech, one untagged.
+
+    Returns the feed ids by a short name.
+    """
+    return {
+        "world": add_feed_with_entries(library, "https://world.example/feed", 30, tags=("News",)),
+        "europe": add_feed_with_entries(
+            library, "https://europe.example/feed", 20, tags=("News/Europe",)
+        ),
+        "linux": add_feed_with_entries(library, "https://linux.example/feed", 10, tags=("Tech",)),
+        "misc": add_feed_with_entries(library, "https://misc.example/feed", 5),
+    }
