@@ -282,6 +282,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Where the article pane sits relative to the article list.",
         choices=("right", "below"),
     ),
+    SettingSpec(
+        "ui.theme",
+        str,
+        "system",
+        "Light or dark colours; 'system' follows the desktop's choice and its changes.",
+        choices=("system", "light", "dark"),
+    ),
     # --- retention ------------------------------------------------------------------------
     SettingSpec(
         "retention.keep_days",

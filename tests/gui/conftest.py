@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from reader_app.domain import FeedId
 from reader_app.library import Library
 from tests.conftest import add_feed_with_entries
+from tests.support.feedserver import FeedServer
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 (see tests/support/feedserver.py)."""
+    with FeedServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,0 +1,111 @@
+"""Images shown beside articles (inline pictures, favicons), fetched once and kept on disk.
+
+A URL is fetched with the same polite, bounded ``Fetcher`` as feeds (http and https only,
+timeouts, a size cap, at most a few connections per host) and stored under a name derived
+from its hash, so the window can show it again offline without asking the network. A URL
+that failed is not asked again in the same run. The cache never reads a file it did not
+write: names are hashes inside its own folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from reader_app.errors import FetchError
+from reader_app.ingest.fetch import Fetcher, FetchLimits
+from reader_app.ingest.types import FetchOutcome, FetchRequest
+
+# Pictures in articles are rarely above a few megabytes; anything much larger is not worth
+# holding in the window's memory.
+DEFAULT_MAX_ASSET_BYTES = 8 * 1024 * 1024
+
+
+class AssetCache:
+    """Bytes of remote images by URL: from disk when cached, else fetched and stored.
+
+    Thread-safe: two threads asking for one URL fetch it once.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        fetcher: Fetcher | None = None,
+        max_bytes: int = DEFAULT_MAX_ASSET_BYTES,
+        timeout_seconds: float = 20.0,
+    ) -> None:
+        self._dir = directory
+        self._own_fetcher = fetcher is None
+        self._fetcher = fetcher or Fetcher(
+            FetchLimits(
+                total_timeout=timeout_seconds,
+                max_body_bytes=max_bytes,
+                max_connections=6,
+                max_per_host=2,
+            )
+        )
+        self._lock = threading.Lock()
+        self._url_locks: dict[str, threading.Lock] = {}
+        self._failed: dict[str, str] = {}
+
+    @property
+    def directory(self) -> Path:
+        return self._dir
+
+    def path_for(self, url: str) -> Path:
+        digest = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._dir / digest[:2] / digest
+
+    def cached(self, url: str) -> bytes | None:
+        """The stored bytes for ``url``, or None; never touches the network."""
+        try:
+            return self.path_for(url).read_bytes()
+        except OSError:
+            return None
+
+    def get(self, url: str) -> bytes:
+        """The bytes for ``url``: cached, or fetched now and stored. FetchError on failure
+        (remembered: the same URL fails at once for the rest of the run)."""
+        found = self.cached(url)
+        if found is not None:
+            return found
+        with self._lock:
+            url_lock = self._url_locks.setdefault(url, threading.Lock())
+        with url_lock:
+            found = self.cached(url)
+            if found is not None:
+                return found
+            if url in self._failed:
+                raise FetchError(self._failed[url])
+            result = self._fetcher.fetch(FetchRequest(url=url))
+            if result.outcome is not FetchOutcome.OK or result.body is None:
+                message = result.error or f"{url}: no content"
+                self._failed[url] = message
+                raise FetchError(message)
+            self._store(url, result.body)
+            return result.body
+
+    def _store(self, url: str, data: bytes) -> None:
+        """Write atomically, so a reader never sees half a file. A full disk only costs the
+        cache entry: the bytes are still returned to the caller."""
+        target = self.path_for(url)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+
+    def close(self) -> None:
+        if self._own_fetcher:
+            self._fetcher.close()
