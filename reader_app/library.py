@@ -238,6 +238,7 @@ class Library:
             )
 
         result = self._db.write_sync(lambda s: feed_store.import_feeds(s, wanted, now))
+        self._db.analyze()
         return OpmlImportReport(
             added=tuple(result.added),
             already_subscribed=tuple(result.already_subscribed),
@@ -291,7 +292,12 @@ class Library:
         from reader_app.sync import SyncOptions, SyncSelection, open_engine
 
         with open_engine(self._db, options or SyncOptions(), clock=self._clock) as engine:
-            return engine.run(selection or SyncSelection(), on_progress=on_progress, cancel=cancel)
+            report = engine.run(
+                selection or SyncSelection(), on_progress=on_progress, cancel=cancel
+            )
+        # New articles shift what the planner should choose; refreshing is cheap.
+        self._db.analyze().result()
+        return report
 
     # Articles
 

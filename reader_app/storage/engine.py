@@ -75,6 +75,12 @@ def describe_db_error(exc: BaseException, path: Path) -> str:
     return f"database error in {path}: {text}"
 
 
+def _analyze(execute: Callable[[str], object]) -> None:
+    # Sampled: a few hundred rows per index is plenty to choose between our indexes.
+    execute("PRAGMA analysis_limit = 400")
+    execute("ANALYZE")
+
+
 class Database:
     """An open library file: migrated on open, read from any thread, written by one."""
 
@@ -105,6 +111,38 @@ class Database:
             raise StorageError(describe_db_error(exc, self.path)) from None
         if str(mode).lower() != "wal":
             log.warning("%s: could not switch to WAL (journal_mode=%s)", self.path, mode)
+        self._analyze_if_never_analyzed()
+
+    def _analyze_if_never_analyzed(self) -> None:
+        """Gather planner statistics once for a file that has none (see ``analyze``)."""
+        try:
+            conn = sqlite3.connect(self.path)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # An empty table gets no row, so a library analyzed when new is again.
+                has_stats = (
+                    conn.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                    ).fetchone()
+                    and conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'entries'").fetchone()
+                )
+                if not has_stats:
+                    _analyze(conn.execute)
+                    conn.commit()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            # Only the speed of some queries depends on it; the library works without.
+            log.warning("%s: could not gather query statistics: %s", self.path, exc)
+
+    def analyze(self) -> Future[None]:
+        """Refresh the query planner's statistics, on the writer (after a sync or an import).
+
+        Without statistics SQLite guesses, and for "this feed's unread articles" it guessed
+        the (read, sort_at) index and walked every unread article of the library: 300 ms at
+        200,000 articles instead of 0.1 ms. A sampled ANALYZE costs about 2 ms.
+        """
+        return self.write(lambda session: _analyze(session.connection().exec_driver_sql))
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn`` in a short read transaction on the calling thread."""

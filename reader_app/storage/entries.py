@@ -34,7 +34,7 @@ from reader_app.storage.orm import (
     entries_table,
     removed_entries_table,
 )
-from reader_app.storage.sql import chunked, with_in_list
+from reader_app.storage.sql import chunked, first_column, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
 
 _S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
@@ -136,7 +136,7 @@ def entry_ids(session: Session, query: EntryQuery) -> list[EntryId]:
         stmt = stmt.order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
     else:
         stmt = stmt.order_by(EntryRow.sort_at.asc(), EntryRow.id.asc())
-    return [EntryId(i) for i in session.execute(stmt).scalars()]
+    return first_column(session.connection(), stmt)
 
 
 def items_by_id(session: Session, ids: Sequence[int]) -> dict[EntryId, EntryItem]:

@@ -8,7 +8,9 @@ strings and return strings, so they go to the driver directly with ``?`` paramet
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select
 
 T = TypeVar("T")
 
@@ -29,3 +31,24 @@ def placeholders(count: int) -> str:
 def with_in_list(statement: str, count: int) -> str:
     """``statement`` (constant SQL ending in ``IN``) followed by ``count`` placeholders."""
     return f"{statement} ({placeholders(count)})"
+
+
+def first_column(connection: Connection, stmt: Select[Any]) -> list[Any]:
+    """The first column of every row of ``stmt``, fetched by the driver itself.
+
+    For long id lists (an article list of 200,000 rows) SQLAlchemy's row objects cost two
+    thirds of the time; the statement is still built with SQLAlchemy, and its parameters go
+    through each column type's own bind processing.
+    """
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    params = []
+    for key in compiled.positiontup or ():
+        # An expanded IN list names its values ``<bind>_1``, ``<bind>_2``... after its bind.
+        bind = compiled.binds[key if key in compiled.binds else key.rsplit("_", 1)[0]]
+        processor = bind.type.bind_processor(dialect)
+        value = values[key]
+        params.append(processor(value) if processor is not None else value)
+    cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
+    return [row[0] for row in cursor]
