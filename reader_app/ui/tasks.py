@@ -52,9 +52,15 @@ class Tasks(QObject):
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[T]:
-        """Call ``fn()`` on a worker; then ``on_done(result)`` or ``on_error(exc)`` here."""
+        """Call ``fn()`` on a worker; then ``on_done(result)`` or ``on_error(exc)`` here.
+
+        After ``shutdown`` (the window is closing) nothing runs: the future comes back
+        cancelled, as a timer firing late may still ask for work.
+        """
         if self._closed:
-            raise RuntimeError("tasks are shut down")
+            cancelled: Future[T] = Future()
+            cancelled.cancel()
+            return cancelled
         future = self._pool.submit(fn)
         self._pending.add(future)
         done = _Done(future, on_done, on_error)

@@ -1,0 +1,591 @@
+"""The feed list's model: the smart views, tags nested by ``/``, feeds under each of their tags.
+
+Rows, top to bottom: All, Unread, Starred, Today; then tags as groups (``News/Europe`` under
+``News``; inside a group the nested tags come before the feeds); then the untagged feeds. A
+feed with several tags appears under each of them, so a row is identified by its
+``Selection`` plus, for a feed, the tag it sits under.
+
+Counts come from the library's trigger-kept counters, so refreshing them after a write is a
+few small reads; the tree is rebuilt (a model reset) only when feeds or tags come or go, or a
+title changes its place in the order. The view keeps its current row across a reset by
+asking ``index_of`` for the Selection it had.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QStyle
+
+from reader_app.domain import Changes, Feed, FeedId, FeedSummary
+from reader_app.domain.tags import tag_and_ancestors
+from reader_app.errors import FeedNotFoundError
+from reader_app.library import Library
+from reader_app.ui.selection import Selection, SmartView, entry_query
+
+SelectionRole = Qt.ItemDataRole.UserRole + 1  # the row's Selection
+FeedIdRole = Qt.ItemDataRole.UserRole + 2  # the feed id of a feed row, else None
+CountRole = Qt.ItemDataRole.UserRole + 3  # the number drawn beside the title (0: none)
+
+FEED_MIME_TYPE = "application/x-reader-app-feed-ids"
+
+Index = QModelIndex | QPersistentModelIndex
+_TOP = QModelIndex()  # the invisible root's index, as a default argument
+IconProvider = Callable[[int], QIcon | None]  # feed id -> favicon, or None
+
+# Beyond this many changed feeds one full read is cheaper than a read per feed.
+_MAX_SINGLE_READS = 32
+_STOPPED_SUFFIX = "; updates stopped"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def within(tag: str, chosen: Iterable[str]) -> bool:
+    """Whether ``tag`` is one of ``chosen`` or nested below one of them."""
+    return any(tag == c or tag.startswith(c + "/") for c in chosen)
+
+
+def one_line(text: str) -> str:
+    """Feed titles may hold newlines and runs of spaces; a list row shows one line."""
+    return " ".join(text.split())
+
+
+def feed_label(feed: Feed) -> str:
+    """The row's text: the feed's title, or its address without the scheme while it has none
+    (a feed not fetched yet), which reads better than a column of ``https://``."""
+    title = feed.user_title or feed.title
+    if title and title.strip():
+        return one_line(title)
+    return feed.url.split("://", 1)[-1].rstrip("/")
+
+
+def _local_time(when: datetime) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def feed_tooltip(feed: Feed, unread: int) -> str:
+    """The feed row's tooltip as rich text built from escaped plain text, so a title or an
+    error message holding ``<b>`` or ``<img>`` shows literally and never loads anything."""
+    lines = [one_line(feed.display_title), feed.url, f"{unread} unread"]
+    # The fetcher's 410 message ends "; updates stopped": said once here, where it is true.
+    error = (feed.last_error or "").strip()
+    if error.casefold().endswith(_STOPPED_SUFFIX):
+        error = error[: -len(_STOPPED_SUFFIX)]
+    if not feed.updates_enabled:
+        lines.append(f"Updates stopped: {error or 'turned off'}")
+        lines.append("Turn updates back on in the feed's properties.")
+    elif feed.error_count > 0:
+        lines.append(f"Last error: {error or 'unknown error'}")
+        if feed.last_error_at is not None:
+            lines.append(f"Failing since: {_local_time(feed.last_error_at)}")
+        if feed.next_check is not None:
+            lines.append(f"Next retry: {_local_time(feed.next_check)}")
+    if feed.last_warning:
+        lines.append(f"Warning: {feed.last_warning}")
+    title, *rest = (html.escape(line) for line in lines)
+    return f"<qt><b>{title}</b><br>" + "<br>".join(rest) + "</qt>"
+
+
+def feed_is_failing(feed: Feed) -> bool:
+    return feed.error_count > 0 or not feed.updates_enabled
+
+
+@dataclass(eq=False, slots=True)
+class _Node:
+    uid: int
+    parent: _Node | None
+    row: int
+    selection: Selection | None  # None for the invisible root
+    label: str = ""
+    children: list[_Node] = field(default_factory=list)
+
+    @property
+    def is_feed(self) -> bool:
+        return self.selection is not None and self.selection.feed_id is not None
+
+    @property
+    def is_tag(self) -> bool:
+        return self.selection is not None and self.selection.tag is not None
+
+    def walk(self) -> Iterator[_Node]:
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+
+class FeedTreeModel(QAbstractItemModel):
+    """One column; ``reload`` after feeds or tags change, ``apply_changes`` after any write.
+
+    ``tag_drop_requested(feed_id, tag)``: a feed row was dropped on a tag row; the window
+    does the write (and then calls ``apply_changes``).
+    """
+
+    tag_drop_requested = Signal(int, str)
+
+    def __init__(
+        self,
+        library: Library,
+        parent: QObject | None = None,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._clock = clock
+        self._summaries: dict[FeedId, FeedSummary] = {}
+        self._order: list[FeedId] = []  # display order (the library sorts by title)
+        self._view_counts: dict[SmartView, int] = dict.fromkeys(SmartView, 0)
+        self._tag_counts: dict[str, int] = {}
+        self._tag_filter: frozenset[str] = frozenset()
+        self._icon_provider: IconProvider | None = None
+        self._view_icons: dict[SmartView, QIcon] = {}
+        self._tag_icon: QIcon | None = None
+        self._feed_icon: QIcon | None = None
+        self._error_icon: QIcon | None = None
+        self._root = _Node(0, None, -1, None)
+        self._nodes: dict[int, _Node] = {}
+        self._tag_nodes: dict[str, _Node] = {}
+        self._feed_nodes: dict[FeedId, list[_Node]] = {}
+        self._read_feeds()
+        self._read_view_counts()
+        self._build()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read every feed again and rebuild the tree (views re-select by Selection)."""
+        self.beginResetModel()
+        self._read_feeds()
+        self._read_view_counts()
+        self._build()
+        self.endResetModel()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh what ``changes`` touched: counts and feed rows in place, or a rebuild when
+        feeds or tags came, went or were renamed."""
+        if changes.empty:
+            return
+        if changes.tags or changes.feeds_removed:
+            self.reload()
+            return
+        if changes.feeds and not self._refresh_feeds(changes.feeds):
+            self.reload()
+            return
+        self._read_view_counts()
+        self._recount_tags()
+        self._emit_counts_changed(changes.feeds)
+
+    def set_tag_filter(self, tags: frozenset[str]) -> None:
+        """Show only feeds carrying one of ``tags`` (or a tag nested below one), under those
+        tags. The smart views and their counts stay as they are."""
+        tags = frozenset(tags)
+        if tags == self._tag_filter:
+            return
+        self.beginResetModel()
+        self._tag_filter = tags
+        self._build()
+        self.endResetModel()
+
+    def tag_filter(self) -> frozenset[str]:
+        return self._tag_filter
+
+    def set_icon_provider(self, provider: IconProvider | None) -> None:
+        """Favicons: ``provider(feed_id)`` returns an icon or None (a generic one shows)."""
+        self._icon_provider = provider
+        self._emit_all(Qt.ItemDataRole.DecorationRole)
+
+    def set_decorations(
+        self,
+        *,
+        views: dict[SmartView, QIcon] | None = None,
+        tag: QIcon | None = None,
+        feed: QIcon | None = None,
+        error: QIcon | None = None,
+    ) -> None:
+        """Icons the view draws (it rebuilds them when the palette changes)."""
+        if views is not None:
+            self._view_icons = dict(views)
+        self._tag_icon = tag or self._tag_icon
+        self._feed_icon = feed or self._feed_icon
+        self._error_icon = error or self._error_icon
+        self._emit_all(Qt.ItemDataRole.DecorationRole)
+
+    def icon_changed(self, feed_id: int) -> None:
+        """A favicon arrived: redraw that feed's rows."""
+        for node in self._feed_nodes.get(FeedId(feed_id), ()):
+            index = self.createIndex(node.row, 0, node.uid)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def index_of(self, selection: Selection, *, under_tag: str | None = None) -> QModelIndex:
+        """The row showing ``selection`` (invalid if hidden or gone). A feed listed under
+        several tags is found under ``under_tag`` when it is there, else its first row."""
+        if selection.view is not None:
+            return self.index(list(SmartView).index(selection.view), 0)
+        if selection.tag is not None:
+            node = self._tag_nodes.get(selection.tag)
+        elif selection.feed_id is not None:
+            nodes = self._feed_nodes.get(selection.feed_id, [])
+            node = next((n for n in nodes if _parent_tag(n) == under_tag), None)
+            node = node or (nodes[0] if nodes else None)
+        else:
+            node = None
+        return QModelIndex() if node is None else self.createIndex(node.row, 0, node.uid)
+
+    def selection_at(self, index: Index) -> Selection | None:
+        node = self._node(index)
+        return None if node is None else node.selection
+
+    def parent_tag_of(self, index: Index) -> str | None:
+        """The tag a row sits under, or None at the top level."""
+        node = self._node(index)
+        return None if node is None else _parent_tag(node)
+
+    def feed(self, feed_id: int) -> Feed | None:
+        summary = self._summaries.get(FeedId(feed_id))
+        return None if summary is None else summary.feed
+
+    def count_of(self, selection: Selection) -> int:
+        """The count shown beside ``selection``'s row (unread; starred for Starred)."""
+        if selection.view is not None:
+            return self._view_counts[selection.view]
+        if selection.tag is not None:
+            return self._tag_counts.get(selection.tag, 0)
+        summary = self._summaries.get(selection.feed_id) if selection.feed_id else None
+        return 0 if summary is None else summary.unread_count
+
+    def tag_paths(self) -> frozenset[str]:
+        """Every tag group of the unfiltered tree (ancestors of nested tags included)."""
+        return frozenset(
+            path
+            for s in self._summaries.values()
+            for t in s.feed.tags
+            for path in tag_and_ancestors(t)
+        )
+
+    def visible_feed_ids(self) -> frozenset[FeedId]:
+        """Feeds with a row in the tree as filtered now."""
+        return frozenset(self._feed_nodes)
+
+    def rows_in_order(self) -> list[QModelIndex]:
+        """Every row, depth first, as the tree shows them when fully expanded."""
+        return [self.createIndex(n.row, 0, n.uid) for n in self._root.walk()]
+
+    # -- QAbstractItemModel -----------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = _TOP) -> QModelIndex:
+        node = self._node(parent) if parent.isValid() else self._root
+        if node is None or column != 0 or not 0 <= row < len(node.children):
+            return QModelIndex()
+        return self.createIndex(row, 0, node.children[row].uid)
+
+    def parent(self, child: Index = _TOP) -> QModelIndex:  # type: ignore[override]
+        node = self._node(child)
+        if node is None or node.parent is None or node.parent is self._root:
+            return QModelIndex()
+        return self.createIndex(node.parent.row, 0, node.parent.uid)
+
+    def rowCount(self, parent: Index = _TOP) -> int:
+        if parent.column() > 0:
+            return 0
+        node = self._node(parent) if parent.isValid() else self._root
+        return 0 if node is None else len(node.children)
+
+    def columnCount(self, parent: Index = _TOP) -> int:
+        return 1
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        node = self._node(index)
+        if node is None:
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if node.is_feed:
+            flags |= Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren
+        elif node.is_tag:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        else:
+            flags |= Qt.ItemFlag.ItemNeverHasChildren
+        return flags
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        node = self._node(index)
+        if node is None or node.selection is None:
+            return None
+        selection = node.selection
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return node.label
+        if role == SelectionRole:
+            return selection
+        if role == FeedIdRole:
+            return selection.feed_id
+        if role == CountRole:
+            return self.count_of(selection)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(selection)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._decoration(selection)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(selection)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{node.label}, {self._count_phrase(selection)}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(selection)
+        return None
+
+    # Drag a feed row onto a tag row: the window tags the feed.
+
+    def mimeTypes(self) -> list[str]:
+        return [FEED_MIME_TYPE]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        ids = sorted({fid for i in indexes if (fid := self._feed_id_at(i)) is not None})
+        mime = QMimeData()
+        mime.setData(FEED_MIME_TYPE, ",".join(map(str, ids)).encode("ascii"))
+        return mime
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        # Copy, never Move: a drop adds a tag, and the view must not remove the dragged row.
+        return Qt.DropAction.CopyAction
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        tag = self._drop_tag(parent)
+        if tag is None or action not in (Qt.DropAction.CopyAction, Qt.DropAction.MoveAction):
+            return False
+        return bool(self._untagged_ids(data, tag))
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        tag = self._drop_tag(parent)
+        assert tag is not None
+        for feed_id in self._untagged_ids(data, tag):
+            self.tag_drop_requested.emit(feed_id, tag)
+        return True
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _read_feeds(self) -> None:
+        summaries = self._library.feeds()
+        self._summaries = {s.feed.id: s for s in summaries}
+        self._order = [s.feed.id for s in summaries]
+
+    def _read_view_counts(self) -> None:
+        unread = self._library.unread_total()
+        today = self._library.count_entries(
+            entry_query(Selection(view=SmartView.TODAY), hide_read=True, now=self._clock())
+        )
+        self._view_counts = {
+            SmartView.ALL: unread,
+            SmartView.UNREAD: unread,
+            SmartView.STARRED: self._library.starred_count(),
+            SmartView.TODAY: today,
+        }
+
+    def _build(self) -> None:
+        self._root = _Node(0, None, -1, None)
+        self._nodes = {}
+        self._tag_nodes = {}
+        self._feed_nodes = {}
+        for view in SmartView:
+            self._add(self._root, Selection(view=view), view.label)
+
+        placements: list[tuple[str | None, FeedId]] = []
+        for feed_id in self._order:
+            tags = self._summaries[feed_id].feed.tags
+            if self._tag_filter:
+                placements += [(t, feed_id) for t in tags if within(t, self._tag_filter)]
+            elif tags:
+                placements += [(t, feed_id) for t in tags]
+            else:
+                placements.append((None, feed_id))
+
+        paths = {p for tag, _ in placements if tag for p in tag_and_ancestors(tag)}
+        for path in sorted(paths, key=lambda p: [part.casefold() for part in p.split("/")]):
+            parent_path, _, name = path.rpartition("/")
+            parent = self._tag_nodes[parent_path] if parent_path else self._root
+            self._tag_nodes[path] = self._add(parent, Selection(tag=path), name)
+        for tag, feed_id in placements:
+            parent = self._root if tag is None else self._tag_nodes[tag]
+            label = feed_label(self._summaries[feed_id].feed)
+            node = self._add(parent, Selection(feed_id=feed_id), label)
+            self._feed_nodes.setdefault(feed_id, []).append(node)
+        self._recount_tags()
+
+    def _add(self, parent: _Node, selection: Selection, label: str) -> _Node:
+        node = _Node(len(self._nodes) + 1, parent, len(parent.children), selection, label)
+        parent.children.append(node)
+        self._nodes[node.uid] = node
+        return node
+
+    def _recount_tags(self) -> None:
+        """A tag's count: unread of the distinct feeds shown under it or below it."""
+        self._tag_counts = {
+            path: sum(self._summaries[fid].unread_count for fid in _feed_ids_under(node))
+            for path, node in self._tag_nodes.items()
+        }
+
+    # -- refreshing in place ----------------------------------------------------------------
+
+    def _refresh_feeds(self, feed_ids: frozenset[FeedId]) -> bool:
+        """Re-read changed feeds and every unread count; False when the tree must be rebuilt
+        (a feed is new or gone, or its title or tags changed)."""
+        if any(fid not in self._summaries for fid in feed_ids):
+            return False
+        if len(feed_ids) > _MAX_SINGLE_READS:
+            fresh = {s.feed.id: s.feed for s in self._library.feeds()}
+        else:
+            try:
+                fresh = {fid: self._library.feed(fid) for fid in feed_ids}
+            except FeedNotFoundError:
+                return False
+        counts = self._library.unread_counts()
+        if set(counts) != set(self._summaries):
+            return False
+        for fid, feed in fresh.items():
+            old = self._summaries[fid].feed
+            if old.display_title != feed.display_title or old.tags != feed.tags:
+                return False
+        for fid, summary in self._summaries.items():
+            feed = fresh.get(fid, summary.feed)
+            self._summaries[fid] = FeedSummary(feed=feed, unread_count=counts[fid])
+        return True
+
+    def _emit_counts_changed(self, feed_ids: Iterable[FeedId]) -> None:
+        """Counts may have changed anywhere above a feed; a few rows are cheap to redraw."""
+        roles = [
+            CountRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.DecorationRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ]
+        self.dataChanged.emit(self.index(0, 0), self.index(len(SmartView) - 1, 0), roles)
+        changed: list[_Node] = []
+        for fid in feed_ids:
+            for node in self._feed_nodes.get(fid, ()):
+                parent = node.parent
+                while parent is not None and parent is not self._root:
+                    changed.append(parent)
+                    parent = parent.parent
+                changed.append(node)
+        for node in {id(n): n for n in changed}.values():
+            index = self.createIndex(node.row, 0, node.uid)
+            self.dataChanged.emit(index, index, roles)
+
+    def _emit_all(self, role: int) -> None:
+        for node in self._root.walk():
+            index = self.createIndex(node.row, 0, node.uid)
+            self.dataChanged.emit(index, index, [role])
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _node(self, index: Index) -> _Node | None:
+        if not index.isValid() or index.model() is not self:
+            return None
+        return self._nodes.get(index.internalId())
+
+    def _feed_id_at(self, index: Index) -> FeedId | None:
+        node = self._node(index)
+        return None if node is None or node.selection is None else node.selection.feed_id
+
+    def _drop_tag(self, parent: Index) -> str | None:
+        """The tag a drop lands on: a tag row, or between the rows inside a tag group."""
+        node = self._node(parent)
+        if node is None or node.selection is None:
+            return None
+        return node.selection.tag
+
+    def _untagged_ids(self, data: QMimeData, tag: str) -> list[int]:
+        """Feed ids in a drag that do not carry ``tag`` yet (an unknown or garbled drag:
+        none)."""
+        if not data.hasFormat(FEED_MIME_TYPE):
+            return []
+        raw = bytes(data.data(FEED_MIME_TYPE).data()).decode("ascii", "replace")
+        found = []
+        for part in raw.split(","):
+            if part.isascii() and part.isdecimal():
+                summary = self._summaries.get(FeedId(int(part)))
+                if summary is not None and tag not in summary.feed.tags:
+                    found.append(int(part))
+        return found
+
+    def _font(self, selection: Selection) -> QFont | None:
+        if selection.view is SmartView.STARRED or self.count_of(selection) == 0:
+            return None
+        # Only the weight is set: the delegate resolves the rest against the view's font.
+        font = QFont()
+        font.setBold(True)
+        return font
+
+    def _decoration(self, selection: Selection) -> QIcon | None:
+        if selection.view is not None:
+            return self._view_icons.get(selection.view)
+        if selection.tag is not None:
+            return self._tag_icon or _style_icon(QStyle.StandardPixmap.SP_DirIcon)
+        assert selection.feed_id is not None
+        feed = self._summaries[selection.feed_id].feed
+        if feed_is_failing(feed):
+            return self._error_icon or _style_icon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        icon = self._icon_provider(feed.id) if self._icon_provider is not None else None
+        return icon if icon is not None and not icon.isNull() else self._feed_icon
+
+    def _tooltip(self, selection: Selection) -> str | None:
+        if selection.feed_id is not None:
+            summary = self._summaries[selection.feed_id]
+            return feed_tooltip(summary.feed, summary.unread_count)
+        if selection.tag is not None:
+            feeds = len(_feed_ids_under(self._tag_nodes[selection.tag]))
+            noun = "feed" if feeds == 1 else "feeds"
+            text = f"{selection.tag}\n{feeds} {noun}, {self._count_phrase(selection)}"
+            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+        return None
+
+    def _count_phrase(self, selection: Selection) -> str:
+        count = self.count_of(selection)
+        if selection.view is SmartView.STARRED:
+            return f"{count} starred"
+        return f"{count} unread"
+
+    def _foreground(self, selection: Selection) -> QBrush | None:
+        """Feeds whose updates are stopped are greyed: they will not get new articles."""
+        if selection.feed_id is None:
+            return None
+        if self._summaries[selection.feed_id].feed.updates_enabled:
+            return None
+        palette = QGuiApplication.palette()
+        return palette.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+
+
+def _parent_tag(node: _Node) -> str | None:
+    parent = node.parent
+    if parent is None or parent.selection is None:
+        return None
+    return parent.selection.tag
+
+
+def _feed_ids_under(node: _Node) -> set[FeedId]:
+    return {n.selection.feed_id for n in node.walk() if n.selection and n.selection.feed_id}
+
+
+def _style_icon(pixmap: QStyle.StandardPixmap) -> QIcon:
+    return QApplication.style().standardIcon(pixmap)

@@ -1,0 +1,63 @@
+"""The bridge from worker threads to the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from reader_app.ui.tasks import Tasks
+
+
+@pytest.fixture
+def tasks(qtbot: QtBot):
+    runner = Tasks()
+    yield runner
+    runner.shutdown()
+
+
+def test_work_runs_off_the_gui_thread_and_the_result_comes_back_on_it(
+    qtbot: QtBot, tasks: Tasks
+) -> None:
+    seen: dict[str, object] = {}
+
+    def work() -> int:
+        seen["worker"] = threading.current_thread() is threading.main_thread()
+        return 42
+
+    def done(value: int) -> None:
+        seen["value"] = value
+        seen["gui"] = QThread.currentThread() is QApplication.instance().thread()  # type: ignore[union-attr]
+
+    tasks.run(work, done)
+    qtbot.waitUntil(lambda: "value" in seen)
+    assert seen == {"worker": False, "value": 42, "gui": True}
+    assert not tasks.busy
+
+
+def test_an_error_goes_to_on_error_or_else_to_unhandled(qtbot: QtBot, tasks: Tasks) -> None:
+    errors: list[BaseException] = []
+
+    def boom() -> None:
+        raise ValueError("broken")
+
+    tasks.run(boom, on_error=errors.append)
+    qtbot.waitUntil(lambda: len(errors) == 1)
+    assert str(errors[0]) == "broken"
+
+    with qtbot.waitSignal(tasks.unhandled) as blocker:
+        tasks.run(boom)
+    assert isinstance(blocker.args[0], ValueError)
+
+
+def test_nothing_runs_after_shutdown(qtbot: QtBot) -> None:
+    tasks = Tasks()
+    tasks.shutdown()
+    ran: list[int] = []
+    future = tasks.run(lambda: ran.append(1))
+    assert future.cancelled()
+    qtbot.wait(20)
+    assert ran == []
