@@ -168,7 +168,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+WindowLauncher = Callable[[AppContext], int]
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    window: WindowLauncher | None = None,
+) -> int:
+    """Run one command line. Without a subcommand, ``window`` opens the reading window
+    (the entry point passes it; the command line itself never imports Qt)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
@@ -179,8 +190,7 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version have printed and "exited"
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    if getattr(args, "handler", None) is None:
-        # Until the reading window lands, the bare command explains itself.
+    if getattr(args, "handler", None) is None and window is None:
         parser.print_help(out)
         return EXIT_OK
     try:
@@ -189,6 +199,11 @@ def run(argv: Sequence[str], *, stdout: TextIO | None = None, stderr: TextIO | N
         print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_FAILED
     with log_to_file(context.paths) as log_warning:
+        if getattr(args, "handler", None) is None:
+            assert window is not None
+            if log_warning:
+                context = replace(context, warnings=(*context.warnings, log_warning))
+            return window(context)
         return _run_command(args, context, log_warning, out, err)
 
 

@@ -260,8 +260,8 @@ def reading(cli: Cli, data_dir: Path) -> Reading:
 # Help and version (real processes: this is what a user types first)
 
 
-def test_no_subcommand_prints_help(tmp_path: Path) -> None:
-    result = run_process(tmp_path)
+def test_help_lists_every_subcommand(tmp_path: Path) -> None:
+    result = run_process(tmp_path, "--help")
 
     assert result.code == 0
     assert result.err == ""

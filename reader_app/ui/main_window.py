@@ -1,0 +1,803 @@
+"""The main window: feed list | article list | article pane, wired to the library.
+
+The window owns no data. It reads through the library in short queries, sends every write
+through ``Tasks`` (so the GUI never waits behind the writer thread), and hands each write's
+``Changes`` to the models, which refresh only what they show. The background sync reports
+one ``SyncProgress`` per feed; each one is applied the same way, so counts and lists move
+while the sync runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+)
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reader_app import APP_TITLE
+from reader_app.domain import Changes, EntryId, Feed, FeedId, StateChange
+from reader_app.errors import ReaderAppError
+from reader_app.ingest.assets import AssetCache
+from reader_app.library import Library
+from reader_app.paths import AppPaths
+from reader_app.settings import Settings
+from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
+from reader_app.ui import theme
+from reader_app.ui.actions import MENUS, build_actions, spec
+from reader_app.ui.dialogs.about import show_about
+from reader_app.ui.dialogs.add_feed import AddFeedDialog
+from reader_app.ui.dialogs.errors import (
+    BugDialog,
+    confirm_remove_feed,
+    describe_error,
+    show_error,
+)
+from reader_app.ui.dialogs.export_opml import export_opml
+from reader_app.ui.dialogs.feed_properties import (
+    FeedPropertiesDialog,
+    edit_tags_dialog,
+    rename_feed_dialog,
+)
+from reader_app.ui.dialogs.import_opml import import_opml
+from reader_app.ui.dialogs.preferences import PreferencesDialog
+from reader_app.ui.favicons import Favicons
+from reader_app.ui.models.article_table import ArticleTableModel
+from reader_app.ui.models.feed_tree import FeedTreeModel
+from reader_app.ui.resources import resource_path
+from reader_app.ui.selection import ALL, Selection, SmartView, entry_query
+from reader_app.ui.sync_controller import SyncController
+from reader_app.ui.tasks import Tasks
+from reader_app.ui.widgets.article_list import ArticleList
+from reader_app.ui.widgets.article_view import ArticleView
+from reader_app.ui.widgets.feed_tree import FeedTree
+from reader_app.ui.widgets.first_run import FirstRunPanel
+from reader_app.ui.widgets.tag_filter import TagFilter
+from reader_app.ui.window_state import WindowState
+
+log = logging.getLogger(__name__)
+
+# How often the feeds that are due are looked for; each feed's own interval decides whether
+# it is fetched, so checking often costs one small query.
+DUE_CHECK_MINUTES = 5
+
+OpenUrl = Callable[[QUrl], object]
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings,
+        paths: AppPaths,
+        *,
+        sync_options: Callable[[], SyncOptions],
+        open_url: OpenUrl = QDesktopServices.openUrl,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        auto_sync: bool = True,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.settings = settings
+        self.paths = paths
+        self._open_url = open_url
+        self._sync_options = sync_options
+        self._clock = clock
+        self._images_allowed: set[EntryId] = set()
+        self._feeds: dict[FeedId, Feed] = {}
+        self._state = WindowState(paths.config_dir / "window.ini")
+        self._quitting = False
+
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(QIcon(str(resource_path("reader-app.svg"))))
+        self.setAcceptDrops(True)
+
+        self.tasks = Tasks(self)
+        self.tasks.unhandled.connect(self.show_bug)
+        self.assets = AssetCache(paths.image_cache_dir)
+        self.favicons = Favicons(self.assets, self.tasks)
+        self.sync = SyncController(library, sync_options, self)
+
+        self._build_panes()
+        self.actions_by_id = build_actions(self, self._handlers())
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self._connect()
+
+        self._reload_feeds()
+        self._restore_state()
+        self._update_stack()
+        if auto_sync:
+            self.sync.set_interval(DUE_CHECK_MINUTES)
+            if settings.get_bool("sync.on_start"):
+                QTimer.singleShot(0, self.sync.refresh_due)
+
+    # --- building --------------------------------------------------------------------------
+
+    def _build_panes(self) -> None:
+        self.tag_filter = TagFilter(self.library, self)
+        self.feed_model = FeedTreeModel(self.library, self)
+        self.feed_model.set_icon_provider(self._feed_icon)
+        self.feed_tree = FeedTree(self.feed_model, self)
+        self.article_model = ArticleTableModel(self.library, self, tasks=self.tasks)
+        self.article_list = ArticleList(self.article_model, self)
+        self.article_view = ArticleView(
+            assets=self.assets, tasks=self.tasks, open_url=self._open_url, parent=self
+        )
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(4)
+        left_layout.addWidget(self.tag_filter)
+        left_layout.addWidget(self.feed_tree, 1)
+
+        self.reading_splitter = QSplitter(self)
+        self.reading_splitter.setObjectName("reading_splitter")
+        self.reading_splitter.addWidget(self.article_list)
+        self.reading_splitter.addWidget(self.article_view)
+        self.reading_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(left)
+        self.main_splitter.addWidget(self.reading_splitter)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.setSizes([260, 1000])
+
+        self.first_run = FirstRunPanel(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.main_splitter)
+        self.stack.addWidget(self.first_run)
+        self.setCentralWidget(self.stack)
+        self._set_pane_below(self.settings.get_str("ui.article_pane_position") == "below")
+
+    def _handlers(self) -> dict[str, Callable[[], object]]:
+        return {
+            "file.add_feed": self.add_feed,
+            "file.import_opml": self.import_opml,
+            "file.export_opml": lambda: export_opml(self, self.library, self.tasks),
+            "file.quit": self.quit,
+            "edit.tag_filter": self.tag_filter.open_popup,
+            "edit.clear_tag_filter": self.tag_filter.clear,
+            "edit.preferences": self.edit_preferences,
+            "view.go_all": lambda: self.select(Selection(view=SmartView.ALL)),
+            "view.go_unread": lambda: self.select(Selection(view=SmartView.UNREAD)),
+            "view.go_starred": lambda: self.select(Selection(view=SmartView.STARRED)),
+            "view.go_today": lambda: self.select(Selection(view=SmartView.TODAY)),
+            "view.hide_read": self._hide_read_toggled,
+            "view.oldest_first": self._order_toggled,
+            "view.pane_below": self._pane_position_toggled,
+            "view.zoom_in": self.article_view.zoom_in,
+            "view.zoom_out": self.article_view.zoom_out,
+            "view.zoom_reset": self.article_view.reset_zoom,
+            "view.full_screen": self._toggle_full_screen,
+            "feed.refresh_all": self.sync.refresh_all,
+            "feed.refresh": self.refresh_current,
+            "feed.cancel_sync": self.sync.cancel,
+            "feed.mark_all_read": self.mark_all_read,
+            "feed.next": lambda: self.feed_tree.move_to_feed(1, unread_only=False),
+            "feed.previous": lambda: self.feed_tree.move_to_feed(-1, unread_only=False),
+            "feed.next_unread": lambda: self.feed_tree.move_to_feed(1, unread_only=True),
+            "feed.previous_unread": lambda: self.feed_tree.move_to_feed(-1, unread_only=True),
+            "feed.rename": lambda: self._with_current_feed(self.rename_feed),
+            "feed.edit_tags": lambda: self._with_current_feed(self.edit_tags),
+            "feed.properties": lambda: self._with_current_feed(self.feed_properties),
+            "feed.remove": lambda: self._with_current_feed(self.remove_feed),
+            "article.next": lambda: self.article_list.move_current(1),
+            "article.previous": lambda: self.article_list.move_current(-1),
+            "article.next_unread": self.next_unread,
+            "article.previous_unread": self.article_list.previous_unread,
+            "article.scroll_down": self.scroll_or_next_unread,
+            "article.scroll_up": lambda: self.article_view.scroll_page(down=False),
+            "article.toggle_read": self.toggle_read,
+            "article.toggle_star": self.toggle_star,
+            "article.open": self.open_current_in_browser,
+            "article.copy_link": self.copy_current_link,
+            "article.load_images": self._load_images_for_current,
+            "help.about": lambda: show_about(self, self.paths),
+        }
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus: dict[str, QMenu] = {}
+        for name in MENUS:
+            menus[name] = self.menuBar().addMenu("&" + name)
+            menus[name].setObjectName(f"menu_{name.lower()}")
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(toolbar)
+        for action_id, action in self.actions_by_id.items():
+            item = spec(action_id)
+            menu = menus[item.group]
+            if item.separator_before and not menu.isEmpty():
+                menu.addSeparator()
+            menu.addAction(action)
+            if item.toolbar:
+                toolbar.addAction(action)
+            # Shortcuts work wherever focus is in the window, menus hidden or not.
+            self.addAction(action)
+        self.actions_by_id["view.hide_read"].setChecked(self.settings.get_bool("reading.hide_read"))
+        self.actions_by_id["view.oldest_first"].setChecked(
+            not self.settings.get_bool("reading.newest_first")
+        )
+        self.actions_by_id["view.pane_below"].setChecked(
+            self.settings.get_str("ui.article_pane_position") == "below"
+        )
+        self.actions_by_id["feed.cancel_sync"].setEnabled(False)
+
+    def _build_status_bar(self) -> None:
+        self.sync_label = QLabel(self)
+        self.sync_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.sync_bar = QProgressBar(self)
+        self.sync_bar.setMaximumWidth(160)
+        self.sync_bar.setTextVisible(False)
+        self.sync_bar.hide()
+        self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.sync_bar)
+
+    def _connect(self) -> None:
+        self.feed_tree.selection_changed.connect(self._selection_changed)
+        self.feed_tree.refresh_requested.connect(self.refresh_selection)
+        self.feed_tree.mark_all_read_requested.connect(self._mark_selection_read)
+        self.feed_tree.rename_requested.connect(lambda f: self._with_feed(f, self.rename_feed))
+        self.feed_tree.edit_tags_requested.connect(lambda f: self._with_feed(f, self.edit_tags))
+        self.feed_tree.properties_requested.connect(
+            lambda f: self._with_feed(f, self.feed_properties)
+        )
+        self.feed_tree.remove_requested.connect(lambda f: self._with_feed(f, self.remove_feed))
+        self.feed_model.tag_drop_requested.connect(self._tag_dropped)
+        self.tag_filter.changed.connect(self._tag_filter_changed)
+
+        self.article_model.load_failed.connect(self._list_failed)
+        self.article_list.current_entry_changed.connect(self._current_entry_changed)
+        self.article_list.mark_read_due.connect(lambda e: self._set_read((e,), read=True))
+        self.article_list.state_change_requested.connect(self._state_change_requested)
+        self.article_list.open_requested.connect(self._open_entries)
+        self.article_list.configure_mark_read(
+            enabled=self.settings.get_bool("reading.mark_read_on_select"),
+            delay_ms=self.settings.get_int("reading.mark_read_delay_ms"),
+        )
+
+        self.article_view.link_hovered.connect(self._link_hovered)
+        self.article_view.load_images_requested.connect(self._load_images)
+        self.article_view.always_load_images_requested.connect(self._always_load_images)
+        self.article_view.set_zoom_percent(self.settings.get_int("reading.zoom_percent"))
+        self.article_view.zoom_changed.connect(self._zoom_changed)
+
+        self.first_run.add_feed_requested.connect(self.add_feed)
+        self.first_run.import_requested.connect(self.import_opml)
+        self.first_run.starter_requested.connect(self.add_starter_feeds)
+
+        self.sync.running_changed.connect(self.actions_by_id["feed.cancel_sync"].setEnabled)
+        self.sync.started.connect(self._sync_started)
+        self.sync.progress_batch.connect(self._sync_progress)
+        self.sync.finished.connect(self._sync_finished)
+        self.sync.failed.connect(self._sync_failed)
+        self.favicons.icon_ready.connect(self.feed_model.icon_changed)
+
+    # --- state ----------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        if geometry := self._state.bytes("geometry"):
+            self.restoreGeometry(geometry)
+        else:
+            self._default_geometry()
+        if state := self._state.bytes("window_state"):
+            self.restoreState(state)
+        self.reading_splitter.setSizes([1, 1])  # half and half until the user chooses
+        for splitter in (self.main_splitter, self.reading_splitter):
+            if sizes := self._state.bytes(splitter.objectName()):
+                splitter.restoreState(sizes)
+        # Nothing saved yet (first run): leave the tree's own default of expanded tags.
+        if self._state.has("expanded_tags"):
+            self.feed_tree.restore_expanded(self._state.texts("expanded_tags"))
+        chosen = frozenset(self._state.texts("tag_filter"))
+        if chosen:
+            self.tag_filter.set_chosen(chosen)
+            self.feed_model.set_tag_filter(self.tag_filter.chosen())
+        selection = Selection.from_text(self._state.text("selection")) or ALL
+        if not self.feed_tree.select(selection):
+            self.feed_tree.select(ALL)
+        self._show_selection(self.feed_tree.current_selection() or ALL)
+        entry_text = self._state.text("entry")
+        if entry_text.isdecimal():
+            self.article_list.select_entry(EntryId(int(entry_text)), mark_read=False)
+
+    def _default_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        self.resize(min(1400, int(available.width() * 0.85)), int(available.height() * 0.85))
+
+    def save_state(self) -> None:
+        self._state.set_bytes("geometry", self.saveGeometry())
+        self._state.set_bytes("window_state", self.saveState())
+        for splitter in (self.main_splitter, self.reading_splitter):
+            self._state.set_bytes(splitter.objectName(), splitter.saveState())
+        self._state.set_texts("expanded_tags", sorted(self.feed_tree.expanded_tags()))
+        self._state.set_texts("tag_filter", sorted(self.tag_filter.chosen()))
+        selection = self.feed_tree.current_selection()
+        self._state.set_text("selection", selection.to_text() if selection else "")
+        entry_id = self.article_list.current_entry_id()
+        self._state.set_text("entry", str(entry_id) if entry_id is not None else "")
+        if not self._state.sync():
+            log.warning("could not save the window's state to %s", self.paths.config_dir)
+
+    def _save_setting(self, key: str, value: object) -> None:
+        self.settings.set(key, value)
+        try:
+            self.settings.save(self.paths.settings_file)
+        except (OSError, ReaderAppError) as exc:
+            self.statusBar().showMessage(f"Could not save settings: {exc}", 10_000)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def select(self, selection: Selection) -> None:
+        if not self.feed_tree.select(selection):
+            self._show_selection(selection)
+
+    def _selection_changed(self, selection: Selection) -> None:
+        self._show_selection(selection)
+
+    def _show_selection(self, selection: Selection) -> None:
+        query = entry_query(
+            selection,
+            tag_filter=self.tag_filter.chosen(),
+            hide_read=self.actions_by_id["view.hide_read"].isChecked(),
+            newest_first=not self.actions_by_id["view.oldest_first"].isChecked(),
+            now=self._clock(),
+        )
+        self.article_model.set_query(query)
+        self.article_view.clear()
+
+    def _list_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, (ReaderAppError, OSError)):
+            show_error(self, "Could not read the article list", describe_error(exc))
+        else:
+            self.show_bug(exc)
+
+    def _refresh_query(self) -> None:
+        """Show the same selection under new options (order, hide read, tag filter), staying
+        on the article being read when it is still in the list."""
+        current = self.article_list.current_entry_id()
+        self._show_selection(self.feed_tree.current_selection() or ALL)
+        if current is not None:
+            self.article_list.select_entry(current, mark_read=False)
+
+    def _current_entry_changed(self, entry_id: EntryId | None) -> None:
+        if entry_id is None:
+            self.article_view.clear()
+            return
+        try:
+            entry = self.library.entry(entry_id)
+        except ReaderAppError:
+            self.article_view.clear()
+            return
+        feed = self._feeds.get(entry.feed_id)
+        allow = (
+            entry_id in self._images_allowed
+            or self.settings.get_bool("reading.load_remote_images")
+            or (feed is not None and feed.load_images)
+        )
+        self.article_view.show_entry(entry, feed, allow_images=allow)
+
+    def next_unread(self) -> bool:
+        """The next unread article here, else the first unread in the next feed with any."""
+        if self.article_list.next_unread() is not None:
+            return True
+        selection = self.feed_tree.current_selection()
+        if (selection is None or selection.view is not None) and self.feed_tree.select(
+            Selection(view=SmartView.UNREAD)
+        ):
+            return self.article_list.next_unread(after_current=False) is not None
+        if self.feed_tree.move_to_feed(1, unread_only=True):
+            return self.article_list.next_unread(after_current=False) is not None
+        self.statusBar().showMessage("No more unread articles", 4000)
+        return False
+
+    def scroll_or_next_unread(self) -> None:
+        if self.article_view.current_entry_id is None or not self.article_view.scroll_page(
+            down=True
+        ):
+            self.next_unread()
+
+    def toggle_read(self) -> None:
+        ids = self.article_list.selected_ids()
+        if not ids:
+            return
+        items = self.library.entry_items(ids)
+        read = not all(item.read for item in items.values())
+        self._set_read(ids, read=read)
+
+    def toggle_star(self) -> None:
+        ids = self.article_list.selected_ids()
+        if not ids:
+            return
+        items = self.library.entry_items(ids)
+        starred = not all(item.starred for item in items.values())
+        self._write(lambda: self.library.set_starred(ids, starred), "star the articles")
+
+    def _set_read(self, ids: tuple[EntryId, ...], *, read: bool) -> None:
+        self._write(lambda: self.library.mark_read(ids, read), "mark the articles")
+
+    def _state_change_requested(self, ids: tuple[EntryId, ...], field: str, value: bool) -> None:
+        if field == "read":
+            self._set_read(ids, read=value)
+        elif field == "starred":
+            self._write(lambda: self.library.set_starred(ids, value), "star the articles")
+
+    def mark_all_read(self) -> None:
+        self._mark_selection_read(self.feed_tree.current_selection() or ALL)
+
+    def _mark_selection_read(self, selection: Selection) -> None:
+        query = entry_query(selection, tag_filter=self.tag_filter.chosen(), now=self._clock())
+        self._write(lambda: self.library.mark_all_read(query), "mark everything read")
+
+    def open_current_in_browser(self) -> None:
+        self._open_entries(self.article_list.selected_ids()[:10])
+
+    def _open_entries(self, ids: tuple[EntryId, ...]) -> None:
+        items = self.library.entry_items(ids)
+        opened: list[EntryId] = []
+        for entry_id in ids:
+            item = items.get(entry_id)
+            link = item.link if item else None
+            if link and QUrl(link).scheme() in ("http", "https"):
+                self._open_url(QUrl(link))
+                opened.append(entry_id)
+        if opened:
+            self._set_read(tuple(opened), read=True)
+
+    def copy_current_link(self) -> None:
+        entry_id = self.article_list.current_entry_id()
+        if entry_id is None:
+            return
+        item = self.library.entry_items([entry_id]).get(entry_id)
+        if item and item.link:
+            QGuiApplication.clipboard().setText(item.link)
+            self.statusBar().showMessage("Link copied", 3000)
+
+    def _load_images_for_current(self) -> None:
+        entry_id = self.article_view.current_entry_id
+        if entry_id is not None:
+            self._load_images(entry_id)
+
+    def _load_images(self, entry_id: int) -> None:
+        self._images_allowed.add(EntryId(entry_id))
+        if self.article_view.current_entry_id == entry_id:
+            self._current_entry_changed(EntryId(entry_id))
+
+    def _always_load_images(self, feed_id: int) -> None:
+        def done(changes: Changes) -> None:
+            self.apply_changes(changes)
+            current = self.article_view.current_entry_id
+            if current is not None:
+                self._current_entry_changed(EntryId(current))
+
+        self._write(
+            lambda: self.library.set_feed_options(feed_id, load_images=True),
+            "change the feed's options",
+            then=done,
+        )
+
+    def _link_hovered(self, url: str) -> None:
+        if url:
+            self.statusBar().showMessage(url)
+        else:
+            self.statusBar().clearMessage()
+
+    def _zoom_changed(self, percent: int) -> None:
+        self._save_setting("reading.zoom_percent", percent)
+
+    # --- view options ---------------------------------------------------------------------
+
+    def _hide_read_toggled(self) -> None:
+        self._save_setting("reading.hide_read", self.actions_by_id["view.hide_read"].isChecked())
+        self._refresh_query()
+
+    def _order_toggled(self) -> None:
+        newest = not self.actions_by_id["view.oldest_first"].isChecked()
+        self._save_setting("reading.newest_first", newest)
+        self._refresh_query()
+
+    def _pane_position_toggled(self) -> None:
+        below = self.actions_by_id["view.pane_below"].isChecked()
+        self._set_pane_below(below)
+        self._save_setting("ui.article_pane_position", "below" if below else "right")
+
+    def _set_pane_below(self, below: bool) -> None:
+        orientation = Qt.Orientation.Vertical if below else Qt.Orientation.Horizontal
+        if self.reading_splitter.orientation() != orientation:
+            self.reading_splitter.setOrientation(orientation)
+            total = sum(self.reading_splitter.sizes()) or 1000
+            self.reading_splitter.setSizes([total * 2 // 5, total * 3 // 5])
+
+    def _toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.actions_by_id["view.full_screen"].setChecked(self.isFullScreen())
+
+    def _tag_filter_changed(self, tags: frozenset[str]) -> None:
+        self.feed_model.set_tag_filter(tags)
+        self._refresh_query()
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    def _reload_feeds(self) -> None:
+        self._feeds = {summary.feed.id: summary.feed for summary in self.library.feeds()}
+
+    def _feed_icon(self, feed_id: int) -> QIcon | None:
+        feed = self._feeds.get(FeedId(feed_id))
+        return self.favicons.icon(feed) if feed is not None else None
+
+    def _with_current_feed(self, action: Callable[[Feed], None]) -> None:
+        selection = self.feed_tree.current_selection()
+        feed_id = selection.feed_id if selection else None
+        if feed_id is None:
+            entry_id = self.article_list.current_entry_id()
+            item = self.library.entry_items([entry_id]).get(entry_id) if entry_id else None
+            feed_id = item.feed_id if item else None
+        if feed_id is None:
+            self.statusBar().showMessage("Select a feed first", 4000)
+            return
+        self._with_feed(feed_id, action)
+
+    def _with_feed(self, feed_id: int, action: Callable[[Feed], None]) -> None:
+        try:
+            feed = self.library.feed(feed_id)
+        except ReaderAppError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return
+        action(feed)
+
+    def add_feed(self, url: str = "") -> None:
+        dialog = AddFeedDialog(
+            self.library, self.tasks, self, options=self._sync_options(), url=url
+        )
+        dialog.feed_added.connect(self._feed_added)
+        self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: QDialog) -> None:
+        """Show a window-modal dialog without blocking; it is deleted once closed."""
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _feed_added(self, feed: Feed) -> None:
+        self.apply_changes(Changes(feeds=frozenset({feed.id}), tags=True))
+        self.feed_tree.select(Selection(feed_id=feed.id))
+        self.sync.refresh(SyncSelection(feed_ids=frozenset({feed.id}), force=True))
+
+    def import_opml(self, path: Path | None = None) -> None:
+        import_opml(self, self.library, self.tasks, path, on_imported=self._opml_imported)
+
+    def _opml_imported(self, changes: Changes) -> None:
+        self.apply_changes(changes)
+        if changes.feeds:
+            self.sync.refresh(SyncSelection(feed_ids=changes.feeds, force=True))
+
+    def add_starter_feeds(self) -> None:
+        self.import_opml(resource_path("starter.opml"))
+
+    def rename_feed(self, feed: Feed) -> None:
+        rename_feed_dialog(self, self.library, self.tasks, feed, on_done=self.apply_changes)
+
+    def edit_tags(self, feed: Feed) -> None:
+        edit_tags_dialog(self, self.library, self.tasks, feed, on_done=self.apply_changes)
+
+    def feed_properties(self, feed: Feed) -> None:
+        dialog = FeedPropertiesDialog(
+            self.library,
+            self.tasks,
+            feed,
+            self,
+            default_interval_minutes=self.settings.get_int("sync.interval_minutes"),
+        )
+        dialog.changed.connect(self.apply_changes)
+        self._open_dialog(dialog)
+
+    def remove_feed(self, feed: Feed) -> None:
+        if confirm_remove_feed(self, feed.display_title):
+            self._write(lambda: self.library.remove_feed(feed.id), "remove the feed")
+
+    def _tag_dropped(self, feed_id: int, tag: str) -> None:
+        self._write(lambda: self.library.tag_feed(feed_id, [tag]), "tag the feed")
+
+    def refresh_current(self) -> None:
+        self.refresh_selection(self.feed_tree.current_selection() or ALL)
+
+    def refresh_selection(self, selection: Selection) -> None:
+        if selection.feed_id is not None:
+            self.sync.refresh(SyncSelection(feed_ids=frozenset({selection.feed_id}), force=True))
+        elif selection.tag is not None:
+            self.sync.refresh(SyncSelection(tags=frozenset({selection.tag}), force=True))
+        else:
+            self.sync.refresh_all()
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self.paths.settings_file, self)
+        dialog.settings_changed.connect(self._settings_changed)
+        self._open_dialog(dialog)
+
+    def _settings_changed(self, keys: frozenset[str]) -> None:
+        if keys & {"reading.mark_read_on_select", "reading.mark_read_delay_ms"}:
+            self.article_list.configure_mark_read(
+                enabled=self.settings.get_bool("reading.mark_read_on_select"),
+                delay_ms=self.settings.get_int("reading.mark_read_delay_ms"),
+            )
+        if "ui.article_pane_position" in keys:
+            below = self.settings.get_str("ui.article_pane_position") == "below"
+            self.actions_by_id["view.pane_below"].setChecked(below)
+            self._set_pane_below(below)
+        if "ui.theme" in keys:
+            app = QGuiApplication.instance()
+            if isinstance(app, QGuiApplication):
+                theme.apply_theme(app, self.settings.get_str("ui.theme"))  # type: ignore[arg-type]
+        if keys & {"reading.hide_read", "reading.newest_first"}:
+            self.actions_by_id["view.hide_read"].setChecked(
+                self.settings.get_bool("reading.hide_read")
+            )
+            self.actions_by_id["view.oldest_first"].setChecked(
+                not self.settings.get_bool("reading.newest_first")
+            )
+            self._refresh_query()
+        if "reading.zoom_percent" in keys:
+            self.article_view.set_zoom_percent(self.settings.get_int("reading.zoom_percent"))
+
+    # --- writes and changes -----------------------------------------------------------------
+
+    def _write(
+        self,
+        fn: Callable[[], Changes | StateChange],
+        what: str,
+        *,
+        then: Callable[[Changes], None] | None = None,
+    ) -> None:
+        """Run a library write off the GUI thread, then refresh what it changed."""
+
+        def done(result: Changes | StateChange) -> None:
+            changes = result.changes if isinstance(result, StateChange) else result
+            (then or self.apply_changes)(changes)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, (ReaderAppError, OSError)):
+                show_error(self, "Could not " + what, describe_error(exc))
+            else:
+                self.show_bug(exc)
+
+        self.tasks.run(fn, done, failed)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh everything ``changes`` touches, and nothing else."""
+        if changes.empty:
+            return
+        if changes.feeds or changes.feeds_removed or changes.tags:
+            self._reload_feeds()
+        self.feed_model.apply_changes(changes)
+        if changes.tags:
+            self.tag_filter.reload()
+        self.article_model.apply_changes(changes)
+        if changes.feeds_removed or changes.tags:
+            self._update_stack()
+        self._update_title()
+
+    def _update_stack(self) -> None:
+        empty = not self._feeds
+        self.stack.setCurrentWidget(self.first_run if empty else self.main_splitter)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        unread = self.library.unread_total()
+        self.setWindowTitle(f"{APP_TITLE} ({unread} unread)" if unread else APP_TITLE)
+
+    # --- sync -----------------------------------------------------------------------------
+
+    def _sync_started(self, total: int) -> None:
+        self.sync_bar.setRange(0, max(total, 1))
+        self.sync_bar.setValue(0)
+        self.sync_bar.show()
+        self.sync_label.setText(f"Updating {total} feeds…")
+
+    def _sync_progress(self, batch: list[SyncProgress]) -> None:
+        """Feeds that landed since the last turn of the event loop: one refresh for all."""
+        if not batch:
+            return
+        last = batch[-1]
+        self.sync_bar.setRange(0, max(last.total, 1))
+        self.sync_bar.setValue(last.done)
+        self.sync_label.setText(self.sync.status_text(last))
+        changes = Changes()
+        for progress in batch:
+            changes |= progress.changes
+        self.apply_changes(changes)
+
+    def _sync_finished(self, report: SyncReport) -> None:
+        self.sync_bar.hide()
+        self.sync_label.setText(self.sync.summary_text(report))
+        self.favicons.prefetch(self._feeds.values())
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self.sync_bar.hide()
+        self.sync_label.setText("Refresh failed")
+        if isinstance(exc, (ReaderAppError, OSError)):
+            show_error(
+                self,
+                "Could not refresh the feeds",
+                f"{exc}\n\nCheck that the disk has free space and the library folder "
+                f"{self.paths.data_dir} is writable, then refresh again.",
+            )
+        else:
+            self.show_bug(exc)
+
+    # --- errors, drops, closing -------------------------------------------------------------
+
+    def show_bug(self, exc: BaseException) -> None:
+        log.error("unexpected error", exc_info=exc)
+        BugDialog(exc, self.paths.log_file, self).open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_target(event.mimeData().urls(), event.mimeData().text()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        target = _dropped_target(event.mimeData().urls(), event.mimeData().text())
+        if target is None:
+            return
+        event.acceptProposedAction()
+        kind, value = target
+        if kind == "opml":
+            self.import_opml(Path(value))
+        else:
+            self.add_feed(value)
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.sync.shutdown(timeout=2.0)
+        self.tasks.shutdown(wait=False)
+        self.favicons.shutdown()
+        event.accept()
+
+
+def _dropped_target(urls: list[QUrl], text: str) -> tuple[str, str] | None:
+    """What a drop on the window means: ("opml", path) for a local OPML/XML file,
+    ("url", url) for a web address; None for anything else."""
+    for url in urls:
+        if url.isLocalFile():
+            path = url.toLocalFile()
+            if path.lower().endswith((".opml", ".xml")):
+                return ("opml", path)
+        elif url.scheme() in ("http", "https"):
+            return ("url", url.toString())
+    candidate = text.strip()
+    if candidate.startswith(("http://", "https://")) and " " not in candidate:
+        return ("url", candidate)
+    return None

@@ -1,0 +1,221 @@
+"""Window figures over a generated library: start-up, switching, scrolling, opening, memory.
+
+Prints figures; passes or fails nothing. Run from the repository root:
+
+    QT_QPA_PLATFORM=offscreen python -m tests.benchmarks.bench_gui [--feeds 1000]
+        [--entries 200000] [--dir DIR]
+
+The library (1,000 feeds in 60 tags, 200,000 articles, a third read) is built once in DIR and
+reused. Each measurement runs in a fresh child process, so start-up is a real cold start of
+the interpreter and peak RSS is the window's own:
+
+- start: process start to the window painted with the article list filled, minus the same
+  for a bare PySide6 window (interpreter, Qt import, one painted label);
+- switch: selecting a feed, a tag or a smart view until the article list has painted;
+- scroll: All, from the top to the last row painted;
+- open: selecting an article until the article pane has painted;
+- peak RSS of the measuring process.
+
+The stall of the event loop during a 1000-feed sync is measured by bench_gui_stall.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _child_bare(started_ns: int) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = QApplication([])
+    label = QLabel("bare window")
+    label.show()
+    label.repaint()
+    app.processEvents()
+    return {"painted_s": (time.monotonic_ns() - started_ns) / 1e9}
+
+
+def _make_window(home: Path) -> object:
+    from reader_app.app import settle_heap, sync_options
+    from reader_app.library import Library
+    from reader_app.paths import resolve_paths
+    from reader_app.settings import Settings
+    from reader_app.ui.application import follow_theme, make_application
+    from reader_app.ui.main_window import MainWindow
+
+    paths = resolve_paths(home)
+    settings = Settings()
+    # Figures are for looking, not reading: nothing is marked read behind the measurement.
+    settings.set("reading.mark_read_on_select", False)
+    app = make_application()
+    follow_theme(app, settings)
+    library = Library.open(paths.database, backup_dir=paths.backup_dir)
+    window = MainWindow(
+        library, settings, paths, sync_options=lambda: sync_options(settings), auto_sync=False
+    )
+    window.show()
+    settle_heap()
+    return window
+
+
+def _child_start(home: Path, started_ns: int) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication
+
+    window = _make_window(home)
+    view = window.article_list  # type: ignore[attr-defined]
+    QApplication.processEvents()
+    view.viewport().repaint()
+    rows = window.article_model.rowCount()  # type: ignore[attr-defined]
+    painted = (time.monotonic_ns() - started_ns) / 1e9
+    window.close()  # type: ignore[attr-defined]
+    return {"painted_s": painted, "rows": rows}
+
+
+def _child_measure(home: Path, repeat: int) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication
+
+    from reader_app.ui.selection import Selection, SmartView
+
+    window = _make_window(home)
+    w = window  # the attributes below are MainWindow's
+    QApplication.processEvents()
+    rng = random.Random(7)
+    feeds = sorted(w._feeds)  # type: ignore[attr-defined]
+    tags = sorted({t.name for t in w.library.tags()})  # type: ignore[attr-defined]
+    view = w.article_list  # type: ignore[attr-defined]
+    pane = w.article_view  # type: ignore[attr-defined]
+    tree = w.feed_tree  # type: ignore[attr-defined]
+    model = w.article_model  # type: ignore[attr-defined]
+
+    def painted_after(action: object) -> float:
+        started = time.perf_counter()
+        action()  # type: ignore[operator]
+        QApplication.processEvents()
+        view.viewport().repaint()
+        return time.perf_counter() - started
+
+    figures: dict[str, float] = {}
+    for name, choices in (
+        ("switch feed", [Selection(feed_id=f) for f in rng.sample(feeds, repeat)]),
+        ("switch tag", [Selection(tag=t) for t in rng.sample(tags, min(repeat, len(tags)))]),
+        (
+            "switch smart view",
+            [Selection(view=v) for v in SmartView for _ in range(max(1, repeat // 4))],
+        ),
+    ):
+        times = []
+        for selection in choices:
+            tree.select(Selection(view=SmartView.STARRED))  # somewhere else first
+            QApplication.processEvents()
+            times.append(painted_after(lambda s=selection: tree.select(s)))
+        figures[f"{name} (median ms)"] = _ms(statistics.median(times))
+        figures[f"{name} (max ms)"] = _ms(max(times))
+
+    scrolls = []
+    for _ in range(3):
+        tree.select(Selection(view=SmartView.ALL))
+        QApplication.processEvents()
+        scrolls.append(painted_after(view.scrollToBottom))
+    figures["scroll All to the end (median ms)"] = _ms(statistics.median(scrolls))
+    figures["rows in All"] = model.rowCount()
+
+    opens = []
+    tree.select(Selection(view=SmartView.ALL))
+    QApplication.processEvents()
+    for row in rng.sample(range(min(model.rowCount(), 5000)), repeat):
+        entry_id = model.entry_id(row)
+        started = time.perf_counter()
+        view.select_entry(entry_id)
+        QApplication.processEvents()
+        pane.repaint()
+        opens.append(time.perf_counter() - started)
+    figures["open article (median ms)"] = _ms(statistics.median(opens))
+    figures["open article (max ms)"] = _ms(max(opens))
+    figures["peak RSS (MB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    w.close()  # type: ignore[attr-defined]
+    return figures
+
+
+def _run_child(args: list[str]) -> dict[str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    started = time.monotonic_ns()
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_gui", "--child", *args, str(started)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed:\n{out.stderr}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs (median)")
+    parser.add_argument("--repeat", type=int, default=20, help="switches and opens measured")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "bare":
+            result = _child_bare(int(rest[0]))
+        elif kind == "start":
+            result = _child_start(Path(rest[0]), int(rest[1]))
+        else:
+            result = _child_measure(Path(rest[0]), int(rest[1]))
+        print(json.dumps(result))
+        return 0
+
+    base = args.dir or Path(tempfile.mkdtemp(prefix="bench-gui-"))
+    home = base / f"home-{args.feeds}-{args.entries}"
+    if not (home / "library.sqlite3").exists():
+        from reader_app.paths import resolve_paths
+        from tests.benchmarks.bench_storage import build
+
+        paths = resolve_paths(home)
+        paths.ensure()
+        library, _ = build(paths.database, args.feeds, args.entries)
+        library.close()
+    print(f"library: {home} ({args.feeds} feeds, {args.entries} articles)")
+
+    bare = [_run_child(["bare"])["painted_s"] for _ in range(args.runs)]
+    starts = [_run_child(["start", str(home)]) for _ in range(args.runs)]
+    start_s = [s["painted_s"] for s in starts]
+    print(f"bare PySide6 window painted (median s)       {statistics.median(bare):8.3f}")
+    print(f"reader_app window painted, list filled (s)   {statistics.median(start_s):8.3f}")
+    print(
+        "start beyond bare PySide6 (median s)         "
+        f"{statistics.median(start_s) - statistics.median(bare):8.3f}"
+    )
+    print(f"rows shown at start                          {starts[0]['rows']:8.0f}")
+    for key, value in _run_child(["measure", str(home), str(args.repeat)]).items():
+        print(f"{key:<45}{value:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
