@@ -159,7 +159,14 @@ def run_window(
         return 1
     window: MainWindow | None = None
     install_bug_hook(lambda: window)
-    waker = _SignalWaker(lambda: window.close() if window is not None else app.quit())
+
+    def close_on_signal() -> None:
+        if window is not None:
+            window.close()
+        else:
+            app.quit()
+
+    waker = _SignalWaker(close_on_signal)
     try:
         window = MainWindow(library, settings, paths, sync_options=sync_options)
         window.show()

@@ -43,30 +43,24 @@ from reader_app.ingest.assets import AssetCache
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
-from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
+from reader_app.sync import SyncOptions, SyncProgress, SyncReport
 from reader_app.ui import theme
 from reader_app.ui.actions import MENUS, build_actions, spec
 from reader_app.ui.dialogs.about import show_about
-from reader_app.ui.dialogs.add_feed import AddFeedDialog
 from reader_app.ui.dialogs.errors import (
     BugDialog,
-    confirm_remove_feed,
     describe_error,
     show_error,
 )
 from reader_app.ui.dialogs.export_opml import export_opml
-from reader_app.ui.dialogs.feed_properties import (
-    FeedPropertiesDialog,
-    edit_tags_dialog,
-    rename_feed_dialog,
-)
-from reader_app.ui.dialogs.import_opml import import_opml
 from reader_app.ui.dialogs.preferences import PreferencesDialog
 from reader_app.ui.favicons import Favicons
 from reader_app.ui.models.article_table import ArticleTableModel
 from reader_app.ui.models.feed_tree import FeedTreeModel
+from reader_app.ui.reading import Reading
 from reader_app.ui.resources import resource_path
 from reader_app.ui.selection import ALL, Selection, SmartView, entry_query
+from reader_app.ui.subscriptions import Subscriptions
 from reader_app.ui.sync_controller import SyncController
 from reader_app.ui.tasks import Tasks
 from reader_app.ui.widgets.article_list import ArticleList
@@ -101,11 +95,10 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings
         self.paths = paths
-        self._open_url = open_url
-        self._sync_options = sync_options
-        self._clock = clock
-        self._images_allowed: set[EntryId] = set()
-        self._feeds: dict[FeedId, Feed] = {}
+        self.open_url = open_url
+        self.sync_options = sync_options
+        self.clock = clock
+        self.feeds_by_id: dict[FeedId, Feed] = {}
         self._state = WindowState(paths.config_dir / "window.ini")
         self._quitting = False
 
@@ -118,6 +111,8 @@ class MainWindow(QMainWindow):
         self.assets = AssetCache(paths.image_cache_dir)
         self.favicons = Favicons(self.assets, self.tasks)
         self.sync = SyncController(library, sync_options, self)
+        self.reading = Reading(self)
+        self.subscriptions = Subscriptions(self)
 
         self._build_panes()
         self.actions_by_id = build_actions(self, self._handlers())
@@ -143,7 +138,7 @@ class MainWindow(QMainWindow):
         self.article_model = ArticleTableModel(self.library, self, tasks=self.tasks)
         self.article_list = ArticleList(self.article_model, self)
         self.article_view = ArticleView(
-            assets=self.assets, tasks=self.tasks, open_url=self._open_url, parent=self
+            assets=self.assets, tasks=self.tasks, open_url=self.open_url, parent=self
         )
 
         left = QWidget(self)
@@ -177,8 +172,8 @@ class MainWindow(QMainWindow):
 
     def _handlers(self) -> dict[str, Callable[[], object]]:
         return {
-            "file.add_feed": self.add_feed,
-            "file.import_opml": self.import_opml,
+            "file.add_feed": self.subscriptions.add_feed,
+            "file.import_opml": self.subscriptions.import_opml,
             "file.export_opml": lambda: export_opml(self, self.library, self.tasks),
             "file.quit": self.quit,
             "edit.tag_filter": self.tag_filter.open_popup,
@@ -196,28 +191,36 @@ class MainWindow(QMainWindow):
             "view.zoom_reset": self.article_view.reset_zoom,
             "view.full_screen": self._toggle_full_screen,
             "feed.refresh_all": self.sync.refresh_all,
-            "feed.refresh": self.refresh_current,
+            "feed.refresh": self.subscriptions.refresh_current,
             "feed.cancel_sync": self.sync.cancel,
-            "feed.mark_all_read": self.mark_all_read,
+            "feed.mark_all_read": self.reading.mark_all_read,
             "feed.next": lambda: self.feed_tree.move_to_feed(1, unread_only=False),
             "feed.previous": lambda: self.feed_tree.move_to_feed(-1, unread_only=False),
             "feed.next_unread": lambda: self.feed_tree.move_to_feed(1, unread_only=True),
             "feed.previous_unread": lambda: self.feed_tree.move_to_feed(-1, unread_only=True),
-            "feed.rename": lambda: self._with_current_feed(self.rename_feed),
-            "feed.edit_tags": lambda: self._with_current_feed(self.edit_tags),
-            "feed.properties": lambda: self._with_current_feed(self.feed_properties),
-            "feed.remove": lambda: self._with_current_feed(self.remove_feed),
+            "feed.rename": lambda: self.subscriptions.with_current_feed(
+                self.subscriptions.rename_feed
+            ),
+            "feed.edit_tags": lambda: self.subscriptions.with_current_feed(
+                self.subscriptions.edit_tags
+            ),
+            "feed.properties": lambda: self.subscriptions.with_current_feed(
+                self.subscriptions.feed_properties
+            ),
+            "feed.remove": lambda: self.subscriptions.with_current_feed(
+                self.subscriptions.remove_feed
+            ),
             "article.next": lambda: self.article_list.move_current(1),
             "article.previous": lambda: self.article_list.move_current(-1),
-            "article.next_unread": self.next_unread,
+            "article.next_unread": self.reading.next_unread,
             "article.previous_unread": self.article_list.previous_unread,
-            "article.scroll_down": self.scroll_or_next_unread,
+            "article.scroll_down": self.reading.scroll_or_next_unread,
             "article.scroll_up": lambda: self.article_view.scroll_page(down=False),
-            "article.toggle_read": self.toggle_read,
-            "article.toggle_star": self.toggle_star,
-            "article.open": self.open_current_in_browser,
-            "article.copy_link": self.copy_current_link,
-            "article.load_images": self._load_images_for_current,
+            "article.toggle_read": self.reading.toggle_read,
+            "article.toggle_star": self.reading.toggle_star,
+            "article.open": self.reading.open_current_in_browser,
+            "article.copy_link": self.reading.copy_current_link,
+            "article.load_images": self.reading.load_images_for_current,
             "help.about": lambda: show_about(self, self.paths),
         }
 
@@ -262,36 +265,42 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.feed_tree.selection_changed.connect(self._selection_changed)
-        self.feed_tree.refresh_requested.connect(self.refresh_selection)
-        self.feed_tree.mark_all_read_requested.connect(self._mark_selection_read)
-        self.feed_tree.rename_requested.connect(lambda f: self._with_feed(f, self.rename_feed))
-        self.feed_tree.edit_tags_requested.connect(lambda f: self._with_feed(f, self.edit_tags))
-        self.feed_tree.properties_requested.connect(
-            lambda f: self._with_feed(f, self.feed_properties)
+        self.feed_tree.refresh_requested.connect(self.subscriptions.refresh_selection)
+        self.feed_tree.mark_all_read_requested.connect(self.reading.mark_selection_read)
+        self.feed_tree.rename_requested.connect(
+            lambda f: self.subscriptions.with_feed(f, self.subscriptions.rename_feed)
         )
-        self.feed_tree.remove_requested.connect(lambda f: self._with_feed(f, self.remove_feed))
-        self.feed_model.tag_drop_requested.connect(self._tag_dropped)
+        self.feed_tree.edit_tags_requested.connect(
+            lambda f: self.subscriptions.with_feed(f, self.subscriptions.edit_tags)
+        )
+        self.feed_tree.properties_requested.connect(
+            lambda f: self.subscriptions.with_feed(f, self.subscriptions.feed_properties)
+        )
+        self.feed_tree.remove_requested.connect(
+            lambda f: self.subscriptions.with_feed(f, self.subscriptions.remove_feed)
+        )
+        self.feed_model.tag_drop_requested.connect(self.subscriptions.tag_dropped)
         self.tag_filter.changed.connect(self._tag_filter_changed)
 
         self.article_model.load_failed.connect(self._list_failed)
-        self.article_list.current_entry_changed.connect(self._current_entry_changed)
-        self.article_list.mark_read_due.connect(lambda e: self._set_read((e,), read=True))
-        self.article_list.state_change_requested.connect(self._state_change_requested)
-        self.article_list.open_requested.connect(self._open_entries)
+        self.article_list.current_entry_changed.connect(self.reading.current_entry_changed)
+        self.article_list.mark_read_due.connect(lambda e: self.reading.set_read((e,), read=True))
+        self.article_list.state_change_requested.connect(self.reading.state_change_requested)
+        self.article_list.open_requested.connect(self.reading.open_entries)
         self.article_list.configure_mark_read(
             enabled=self.settings.get_bool("reading.mark_read_on_select"),
             delay_ms=self.settings.get_int("reading.mark_read_delay_ms"),
         )
 
-        self.article_view.link_hovered.connect(self._link_hovered)
-        self.article_view.load_images_requested.connect(self._load_images)
-        self.article_view.always_load_images_requested.connect(self._always_load_images)
+        self.article_view.link_hovered.connect(self.reading.link_hovered)
+        self.article_view.load_images_requested.connect(self.reading.load_images)
+        self.article_view.always_load_images_requested.connect(self.reading.always_load_images)
         self.article_view.set_zoom_percent(self.settings.get_int("reading.zoom_percent"))
         self.article_view.zoom_changed.connect(self._zoom_changed)
 
-        self.first_run.add_feed_requested.connect(self.add_feed)
-        self.first_run.import_requested.connect(self.import_opml)
-        self.first_run.starter_requested.connect(self.add_starter_feeds)
+        self.first_run.add_feed_requested.connect(self.subscriptions.add_feed)
+        self.first_run.import_requested.connect(self.subscriptions.import_opml)
+        self.first_run.starter_requested.connect(self.subscriptions.add_starter_feeds)
 
         self.sync.running_changed.connect(self.actions_by_id["feed.cancel_sync"].setEnabled)
         self.sync.started.connect(self._sync_started)
@@ -369,7 +378,7 @@ class MainWindow(QMainWindow):
             tag_filter=self.tag_filter.chosen(),
             hide_read=self.actions_by_id["view.hide_read"].isChecked(),
             newest_first=not self.actions_by_id["view.oldest_first"].isChecked(),
-            now=self._clock(),
+            now=self.clock(),
         )
         self.article_model.set_query(query)
         self.article_view.clear()
@@ -387,128 +396,6 @@ class MainWindow(QMainWindow):
         self._show_selection(self.feed_tree.current_selection() or ALL)
         if current is not None:
             self.article_list.select_entry(current, mark_read=False)
-
-    def _current_entry_changed(self, entry_id: EntryId | None) -> None:
-        if entry_id is None:
-            self.article_view.clear()
-            return
-        try:
-            entry = self.library.entry(entry_id)
-        except ReaderAppError:
-            self.article_view.clear()
-            return
-        feed = self._feeds.get(entry.feed_id)
-        allow = (
-            entry_id in self._images_allowed
-            or self.settings.get_bool("reading.load_remote_images")
-            or (feed is not None and feed.load_images)
-        )
-        self.article_view.show_entry(entry, feed, allow_images=allow)
-
-    def next_unread(self) -> bool:
-        """The next unread article here, else the first unread in the next feed with any."""
-        if self.article_list.next_unread() is not None:
-            return True
-        selection = self.feed_tree.current_selection()
-        if (selection is None or selection.view is not None) and self.feed_tree.select(
-            Selection(view=SmartView.UNREAD)
-        ):
-            return self.article_list.next_unread(after_current=False) is not None
-        if self.feed_tree.move_to_feed(1, unread_only=True):
-            return self.article_list.next_unread(after_current=False) is not None
-        self.statusBar().showMessage("No more unread articles", 4000)
-        return False
-
-    def scroll_or_next_unread(self) -> None:
-        if self.article_view.current_entry_id is None or not self.article_view.scroll_page(
-            down=True
-        ):
-            self.next_unread()
-
-    def toggle_read(self) -> None:
-        ids = self.article_list.selected_ids()
-        if not ids:
-            return
-        items = self.library.entry_items(ids)
-        read = not all(item.read for item in items.values())
-        self._set_read(ids, read=read)
-
-    def toggle_star(self) -> None:
-        ids = self.article_list.selected_ids()
-        if not ids:
-            return
-        items = self.library.entry_items(ids)
-        starred = not all(item.starred for item in items.values())
-        self._write(lambda: self.library.set_starred(ids, starred), "star the articles")
-
-    def _set_read(self, ids: tuple[EntryId, ...], *, read: bool) -> None:
-        self._write(lambda: self.library.mark_read(ids, read), "mark the articles")
-
-    def _state_change_requested(self, ids: tuple[EntryId, ...], field: str, value: bool) -> None:
-        if field == "read":
-            self._set_read(ids, read=value)
-        elif field == "starred":
-            self._write(lambda: self.library.set_starred(ids, value), "star the articles")
-
-    def mark_all_read(self) -> None:
-        self._mark_selection_read(self.feed_tree.current_selection() or ALL)
-
-    def _mark_selection_read(self, selection: Selection) -> None:
-        query = entry_query(selection, tag_filter=self.tag_filter.chosen(), now=self._clock())
-        self._write(lambda: self.library.mark_all_read(query), "mark everything read")
-
-    def open_current_in_browser(self) -> None:
-        self._open_entries(self.article_list.selected_ids()[:10])
-
-    def _open_entries(self, ids: tuple[EntryId, ...]) -> None:
-        items = self.library.entry_items(ids)
-        opened: list[EntryId] = []
-        for entry_id in ids:
-            item = items.get(entry_id)
-            link = item.link if item else None
-            if link and QUrl(link).scheme() in ("http", "https"):
-                self._open_url(QUrl(link))
-                opened.append(entry_id)
-        if opened:
-            self._set_read(tuple(opened), read=True)
-
-    def copy_current_link(self) -> None:
-        entry_id = self.article_list.current_entry_id()
-        if entry_id is None:
-            return
-        item = self.library.entry_items([entry_id]).get(entry_id)
-        if item and item.link:
-            QGuiApplication.clipboard().setText(item.link)
-            self.statusBar().showMessage("Link copied", 3000)
-
-    def _load_images_for_current(self) -> None:
-        entry_id = self.article_view.current_entry_id
-        if entry_id is not None:
-            self._load_images(entry_id)
-
-    def _load_images(self, entry_id: int) -> None:
-        self._images_allowed.add(EntryId(entry_id))
-        if self.article_view.current_entry_id == entry_id:
-            self._current_entry_changed(EntryId(entry_id))
-
-    def _always_load_images(self, feed_id: int) -> None:
-        def done(changes: Changes) -> None:
-            self.apply_changes(changes)
-            current = self.article_view.current_entry_id
-            if current is not None:
-                self._current_entry_changed(EntryId(current))
-
-        self._write(
-            lambda: self.library.set_feed_options(feed_id, load_images=True),
-            "change the feed's options",
-            then=done,
-        )
-
-    def _link_hovered(self, url: str) -> None:
-        if url:
-            self.statusBar().showMessage(url)
-        else:
-            self.statusBar().clearMessage()
 
     def _zoom_changed(self, percent: int) -> None:
         self._save_setting("reading.zoom_percent", percent)
@@ -550,99 +437,21 @@ class MainWindow(QMainWindow):
     # --- feeds ----------------------------------------------------------------------------
 
     def _reload_feeds(self) -> None:
-        self._feeds = {summary.feed.id: summary.feed for summary in self.library.feeds()}
+        self.feeds_by_id = {summary.feed.id: summary.feed for summary in self.library.feeds()}
 
     def _feed_icon(self, feed_id: int) -> QIcon | None:
-        feed = self._feeds.get(FeedId(feed_id))
+        feed = self.feeds_by_id.get(FeedId(feed_id))
         return self.favicons.icon(feed) if feed is not None else None
 
-    def _with_current_feed(self, action: Callable[[Feed], None]) -> None:
-        selection = self.feed_tree.current_selection()
-        feed_id = selection.feed_id if selection else None
-        if feed_id is None:
-            entry_id = self.article_list.current_entry_id()
-            item = self.library.entry_items([entry_id]).get(entry_id) if entry_id else None
-            feed_id = item.feed_id if item else None
-        if feed_id is None:
-            self.statusBar().showMessage("Select a feed first", 4000)
-            return
-        self._with_feed(feed_id, action)
-
-    def _with_feed(self, feed_id: int, action: Callable[[Feed], None]) -> None:
-        try:
-            feed = self.library.feed(feed_id)
-        except ReaderAppError as exc:
-            self.statusBar().showMessage(str(exc), 6000)
-            return
-        action(feed)
-
-    def add_feed(self, url: str = "") -> None:
-        dialog = AddFeedDialog(
-            self.library, self.tasks, self, options=self._sync_options(), url=url
-        )
-        dialog.feed_added.connect(self._feed_added)
-        self._open_dialog(dialog)
-
-    def _open_dialog(self, dialog: QDialog) -> None:
+    def open_dialog(self, dialog: QDialog) -> None:
         """Show a window-modal dialog without blocking; it is deleted once closed."""
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _feed_added(self, feed: Feed) -> None:
-        self.apply_changes(Changes(feeds=frozenset({feed.id}), tags=True))
-        self.feed_tree.select(Selection(feed_id=feed.id))
-        self.sync.refresh(SyncSelection(feed_ids=frozenset({feed.id}), force=True))
-
-    def import_opml(self, path: Path | None = None) -> None:
-        import_opml(self, self.library, self.tasks, path, on_imported=self._opml_imported)
-
-    def _opml_imported(self, changes: Changes) -> None:
-        self.apply_changes(changes)
-        if changes.feeds:
-            self.sync.refresh(SyncSelection(feed_ids=changes.feeds, force=True))
-
-    def add_starter_feeds(self) -> None:
-        self.import_opml(resource_path("starter.opml"))
-
-    def rename_feed(self, feed: Feed) -> None:
-        rename_feed_dialog(self, self.library, self.tasks, feed, on_done=self.apply_changes)
-
-    def edit_tags(self, feed: Feed) -> None:
-        edit_tags_dialog(self, self.library, self.tasks, feed, on_done=self.apply_changes)
-
-    def feed_properties(self, feed: Feed) -> None:
-        dialog = FeedPropertiesDialog(
-            self.library,
-            self.tasks,
-            feed,
-            self,
-            default_interval_minutes=self.settings.get_int("sync.interval_minutes"),
-        )
-        dialog.changed.connect(self.apply_changes)
-        self._open_dialog(dialog)
-
-    def remove_feed(self, feed: Feed) -> None:
-        if confirm_remove_feed(self, feed.display_title):
-            self._write(lambda: self.library.remove_feed(feed.id), "remove the feed")
-
-    def _tag_dropped(self, feed_id: int, tag: str) -> None:
-        self._write(lambda: self.library.tag_feed(feed_id, [tag]), "tag the feed")
-
-    def refresh_current(self) -> None:
-        self.refresh_selection(self.feed_tree.current_selection() or ALL)
-
-    def refresh_selection(self, selection: Selection) -> None:
-        if selection.feed_id is not None:
-            self.sync.refresh(SyncSelection(feed_ids=frozenset({selection.feed_id}), force=True))
-        elif selection.tag is not None:
-            self.sync.refresh(SyncSelection(tags=frozenset({selection.tag}), force=True))
-        else:
-            self.sync.refresh_all()
-
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self.paths.settings_file, self)
         dialog.settings_changed.connect(self._settings_changed)
-        self._open_dialog(dialog)
+        self.open_dialog(dialog)
 
     def _settings_changed(self, keys: frozenset[str]) -> None:
         if keys & {"reading.mark_read_on_select", "reading.mark_read_delay_ms"}:
@@ -671,7 +480,7 @@ class MainWindow(QMainWindow):
 
     # --- writes and changes -----------------------------------------------------------------
 
-    def _write(
+    def write(
         self,
         fn: Callable[[], Changes | StateChange],
         what: str,
@@ -707,7 +516,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _update_stack(self) -> None:
-        empty = not self._feeds
+        empty = not self.feeds_by_id
         self.stack.setCurrentWidget(self.first_run if empty else self.main_splitter)
         self._update_title()
 
@@ -739,7 +548,7 @@ class MainWindow(QMainWindow):
     def _sync_finished(self, report: SyncReport) -> None:
         self.sync_bar.hide()
         self.sync_label.setText(self.sync.summary_text(report))
-        self.favicons.prefetch(self._feeds.values())
+        self.favicons.prefetch(self.feeds_by_id.values())
 
     def _sync_failed(self, exc: BaseException) -> None:
         self.sync_bar.hide()
@@ -771,9 +580,9 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         kind, value = target
         if kind == "opml":
-            self.import_opml(Path(value))
+            self.subscriptions.import_opml(Path(value))
         else:
-            self.add_feed(value)
+            self.subscriptions.add_feed(value)
 
     def quit(self) -> None:
         self._quitting = True

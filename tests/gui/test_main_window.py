@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryQuery, FeedId
@@ -270,3 +270,42 @@ def test_hide_read_keeps_what_was_read_here_until_the_view_changes(
     window.feed_tree.select(Selection(feed_id=filled_library["misc"]))
     assert window.article_model.rowCount() == 4
     assert library.count_entries(EntryQuery(unread_only=True)) == 64
+
+
+def test_next_unread_crosses_into_the_next_feed_with_unread(
+    qtbot: QtBot, make_window: MakeWindow, library: Library, filled_library: dict[str, FeedId]
+) -> None:
+    library.mark_all_read(EntryQuery(feed_ids=frozenset({filled_library["linux"]})))
+    window = make_window()
+    window.feed_tree.select(Selection(feed_id=filled_library["linux"]))
+    assert window.reading.next_unread()
+    assert window.feed_tree.current_selection() == Selection(feed_id=filled_library["misc"])
+    current = window.article_list.current_entry_id()
+    assert current is not None
+    entry = library.entry(current)
+    assert entry.feed_id == filled_library["misc"]
+    assert window.article_view.current_entry_id == current
+
+
+def test_a_write_that_fails_shows_a_message_and_the_window_goes_on(
+    qtbot: QtBot, make_window: MakeWindow, library: Library, filled_library: dict[str, FeedId]
+) -> None:
+    window = make_window()
+    window.feed_tree.select(Selection(feed_id=filled_library["misc"]))
+    entry_id = window.article_model.entry_id(0)
+
+    # A real failure: the library is closed under the window, as when its disk goes away.
+    library.close()
+    window.reading.set_read((entry_id,), read=True)
+
+    def message() -> QMessageBox | None:
+        boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+        return boxes[0] if boxes else None
+
+    qtbot.waitUntil(lambda: message() is not None)
+    box = message()
+    assert box is not None
+    assert box.windowTitle() == "Could not mark the articles"
+    assert "closed" in box.text()
+    box.accept()
+    assert window.isVisible()
