@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -28,6 +29,9 @@ def _open_window(context: AppContext) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A frozen build starts the parser worker processes through this entry point too; this
+    # turns such a start into the worker it should be (a no-op everywhere else).
+    multiprocessing.freeze_support()
     from reader_app.cli import run
 
     window_opened = False

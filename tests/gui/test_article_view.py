@@ -36,7 +36,8 @@ from reader_app.ingest.assets import AssetCache
 from reader_app.ui import theme
 from reader_app.ui.images import RemoteImages
 from reader_app.ui.tasks import Tasks
-from reader_app.ui.widgets.article_view import ArticleBrowser, ArticleView
+from reader_app.ui.widgets.article_browser import ArticleBrowser
+from reader_app.ui.widgets.article_view import ArticleView
 from tests.support.feedserver import FeedServer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from reader_app.library import Library
 from reader_app.paths import resolve_paths
 
@@ -39,7 +41,10 @@ def test_reader_app_opens_the_window_and_closes_on_sigterm(tmp_path: Path) -> No
             lambda: paths.log_file.exists() and "window shown" in paths.log_file.read_text(),
             timeout=60,
         )
-        assert shown, process.stderr.read().decode() if process.poll() is not None else ""
+        if not shown and process.poll() is not None:
+            assert process.stderr is not None
+            pytest.fail(f"reader-app ended early: {process.stderr.read().decode()}")
+        assert shown
         assert process.poll() is None
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)

@@ -23,29 +23,28 @@ selection and current article) moved to its article's new row.
 "Hide read" removes articles lazily: when the query shows only unread (or only starred)
 articles, an article that stops matching while it is shown stays, drawn as it now is, until
 the next ``set_query`` (the user leaves the view), so rows do not jump away under the reader.
+
+The parts: ``article_columns`` (what each cell shows), ``article_rows`` (the row cache and
+reading the id list), ``article_scope`` (whether a write may change which articles the list
+holds); this module is the Qt model that ties them together.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Final, cast
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTime,
     QTimer,
     Signal,
 )
@@ -54,77 +53,45 @@ from PySide6.QtGui import QFont
 from reader_app.domain import Changes, EntryId, EntryItem, EntryQuery, FeedId, PageCursor
 from reader_app.errors import FeedNotFoundError, ReaderAppError
 from reader_app.library import Library
+from reader_app.ui.models.article_columns import (
+    DATE,
+    DISPLAY,
+    FEED,
+    HEADERS,
+    ITEM_ROLES,
+    STAR,
+    TITLE,
+    EntryIdRole,
+    format_list_date,
+    header_data,
+    item_data,
+)
+from reader_app.ui.models.article_rows import (
+    CACHE_SIZE,
+    IdListLoader,
+    RowCache,
+    beyond,
+    runs,
+    with_kept,
+)
+from reader_app.ui.models.article_scope import needs_reload, tags_cover
 from reader_app.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 
-TITLE, FEED, DATE, STAR = range(4)
-_HEADERS: Final = ("Title", "Feed", "Date", "★")
-EntryIdRole: Final = int(Qt.ItemDataRole.UserRole) + 1
-
 PAGE: Final = 200
-LOAD_DELAY_MS: Final = 25  # from set_query to reading the complete id list
-RELOAD_PAUSE_MS: Final = 1000  # between reloads while articles keep arriving
-CACHE_SIZE: Final = 4000
 # A change to more rows than this is not read back row by row: those rows are dropped from
 # the cache and repainted (read again when shown).
 REFRESH_LIMIT: Final = 2000
-# Past this many changed feeds, asking each for its tags costs more than a reload.
-_FEED_CHECK_LIMIT: Final = 20
 
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_FONT = int(Qt.ItemDataRole.FontRole)
-_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
-_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
-_ITEM_ROLES: Final = frozenset({_DISPLAY, _TOOLTIP, _FONT, _ALIGN, _ACCESSIBLE})
 _VERTICAL_SORT = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _LAYOUT_SIGNATURE = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def format_list_date(when: datetime, now: datetime, locale: QLocale | None = None) -> str:
-    """The Date column: local time of day for today's articles, else the local date."""
-    local = when.astimezone()
-    locale = locale or QLocale()
-    if local.date() == now.astimezone().date():
-        return locale.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
-    return local.strftime("%Y-%m-%d")
-
-
-def tags_cover(names: Iterable[str], feed_tags: Iterable[str]) -> bool:
-    """Whether a feed with ``feed_tags`` is under any of ``names`` (nested tags included),
-    as ``EntryQuery.tags`` means it."""
-    tags = tuple(feed_tags)
-    return any(t == n or t.startswith(n + "/") for n in names for t in tags)
-
-
-def _plain_tooltip(text: str) -> str:
-    # Qt guesses whether a tooltip is rich text; escaped and wrapped, a feed's title is
-    # always shown literally (and can never name a local file to load).
-    return f"<p>{html.escape(text)}</p>"
-
-
-def _beyond(row: int, start: int | None, *, backward: bool) -> bool:
-    if start is None:
-        return True
-    return row < start if backward else row > start
-
-
-def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted rows grouped into (first, last) runs of consecutive rows."""
-    runs: list[tuple[int, int]] = []
-    for row in sorted(set(rows)):
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs
 
 
 class ArticleTableModel(QAbstractTableModel):
@@ -149,18 +116,18 @@ class ArticleTableModel(QAbstractTableModel):
     ) -> None:
         super().__init__(parent)
         self._library = library
-        self._tasks = tasks
         self._clock = clock
         self._query: EntryQuery | None = None
         self._ids: list[EntryId] = []
         self._rows: dict[EntryId, int] | None = None  # id -> row, built when first needed
-        self._cache: OrderedDict[EntryId, EntryItem | None] = OrderedDict()  # None: gone
+        self._cache = RowCache(CACHE_SIZE)
         self._kept: set[EntryId] = set()
         self._cursor: PageCursor | None = None  # where fetchMore goes on
         self._complete = True
-        self._token = 0  # a load's result is used only if no set_query came since
-        self._loading = False
-        self._reload_again = False
+        self._loader = IdListLoader(library, tasks, self)
+        self._loader.ids_read.connect(self._ids_read)
+        self._loader.loaded.connect(self.loaded)
+        self._loader.failed.connect(self.load_failed)
         self._gone: set[EntryId] = set()
         self._reported = -1  # the query (token) whose failed row read was reported
         self._bold = QFont()
@@ -172,48 +139,23 @@ class ArticleTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
+        return 0 if parent.isValid() else len(HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(_HEADERS):
-            return None
-        if role == _DISPLAY:
-            return _HEADERS[section]
-        if role in (_TOOLTIP, _ACCESSIBLE) and section == STAR:
-            return "Starred"
-        return None
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        return header_data(section, orientation, role)
 
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid():
             return None
         row = index.row()
         if role == EntryIdRole:
             return self._ids[row]
-        if role not in _ITEM_ROLES:
+        if role not in ITEM_ROLES:
             return None
         item = self._item_at(row)
         if item is None:
             return None
-        return self._item_data(item, index.column(), role)
-
-    def _item_data(self, item: EntryItem, column: int, role: int) -> Any:
-        if role == _FONT:
-            return None if item.read else self._bold
-        if role == _ALIGN:
-            return Qt.AlignmentFlag.AlignCenter if column == STAR else None
-        if column == TITLE:
-            title = " ".join((item.title or "").split()) or "(no title)"
-            return _plain_tooltip(title) if role == _TOOLTIP else title
-        if column == FEED:
-            feed = " ".join(item.feed_title.split())
-            return _plain_tooltip(feed) if role == _TOOLTIP else feed
-        if column == DATE:
-            if role == _TOOLTIP:
-                return item.sort_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            return format_list_date(item.sort_at, self._clock())
-        if role == _DISPLAY:
-            return "★" if item.starred else ""
-        return "Starred" if item.starred else "Not starred"
+        return item_data(item, index.column(), role, bold=self._bold, clock=self._clock)
 
     def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and not self._complete and self._cursor is not None
@@ -233,7 +175,7 @@ class ArticleTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             self._ids.extend(item.id for item in fresh)
             self._rows = None
-            self._remember(fresh)
+            self._cache.remember(fresh)
             self.endInsertRows()
 
     # The list's API
@@ -255,23 +197,21 @@ class ArticleTableModel(QAbstractTableModel):
         """
         page = self._library.entries(replace(query, limit=PAGE, after=None))
         self.beginResetModel()
-        self._token += 1
-        self._loading = False
-        self._reload_again = False
+        self._loader.restart()
         self._query = query
         self._ids = [item.id for item in page.entries]
         self._rows = None
         self._cache.clear()
         self._kept.clear()
         self._gone.clear()
-        self._remember(page.entries)
+        self._cache.remember(page.entries)
         self._cursor = page.next_cursor
         self._complete = page.next_cursor is None
         self.endResetModel()
         if self._complete:
             self.loaded.emit()
         else:
-            self._start_load(immediate=False)
+            self._loader.start(query, immediate=False)
 
     def entry_id(self, row: int) -> EntryId:
         """The id of the article on ``row`` (IndexError outside the list)."""
@@ -293,17 +233,14 @@ class ArticleTableModel(QAbstractTableModel):
         """List rows for ``ids`` that exist, from the cache where possible."""
         missing = [i for i in ids if i not in self._cache]
         fetched = self._library.entry_items(missing) if missing else {}
-        found = (fetched.get(entry_id) or self._cache.get(entry_id) for entry_id in ids)
+        found = (fetched.get(entry_id) or self._cache.peek(entry_id) for entry_id in ids)
         return [item for item in found if item is not None]
 
     def ensure_complete(self) -> None:
         """Read the complete id list now, on this thread, if it has not arrived yet."""
         if self._complete or self._query is None:
             return
-        self._token += 1
-        self._loading = False
-        self._reload_again = False
-        self._finish_load(self._token, self._library.entry_ids(self._query))
+        self._loader.read_now(self._query)
 
     def next_unread_row(self, after_row: int | None, *, backward: bool = False) -> int | None:
         """The first row below ``after_row`` (above it when ``backward``) whose article is
@@ -330,7 +267,7 @@ class ArticleTableModel(QAbstractTableModel):
                 if row is None and not self._complete:
                     self.ensure_complete()
                     row = self.row_of(found.id)
-                if row is not None and _beyond(row, after_row, backward=backward):
+                if row is not None and beyond(row, after_row, backward=backward):
                     return row
             if page.next_cursor is None:
                 return None
@@ -349,11 +286,9 @@ class ArticleTableModel(QAbstractTableModel):
                 # Kept even if it still matches: harmless, and no read is needed to know.
                 self._kept.update(present)
             self._refresh(present)
-        if self._needs_reload(changes, unknown=len(present) < len(changes.entries)):
-            if self._loading:
-                self._reload_again = True
-            else:
-                self._start_load(immediate=True)
+        unknown = len(present) < len(changes.entries)
+        if needs_reload(self._query, changes, unknown=unknown, feed_tags=self._feed_tags):
+            self._loader.reload(self._query)
 
     # Rows and the cache
 
@@ -362,21 +297,11 @@ class ArticleTableModel(QAbstractTableModel):
             self._rows = dict(zip(self._ids, range(len(self._ids)), strict=True))
         return self._rows
 
-    def _remember(self, items: Iterable[EntryItem]) -> None:
-        for item in items:
-            self._cache[item.id] = item
-            self._cache.move_to_end(item.id)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-
     def _item_at(self, row: int) -> EntryItem | None:
-        entry_id = self._ids[row]
         try:
-            item = self._cache[entry_id]
+            return self._cache.use(self._ids[row])
         except KeyError:
             return self._fetch_block(row)
-        self._cache.move_to_end(entry_id)
-        return item
 
     def _fetch_block(self, row: int) -> EntryItem | None:
         start = row - row % PAGE
@@ -387,17 +312,16 @@ class ArticleTableModel(QAbstractTableModel):
             # Called while painting: draw an empty row instead of raising, and report it
             # once, after the paint (a dialog opened inside a paint would nest event loops).
             log.warning("could not read article rows: %s", exc)
-            if self._reported != self._token:
-                self._reported = self._token
+            if self._reported != self._loader.token:
+                self._reported = self._loader.token
                 QTimer.singleShot(0, self, partial(self.load_failed.emit, exc))
             return None
         gone = [i for i in block if i not in found]
-        self._remember(found[i] for i in block if i in found)
+        self._cache.remember(found[i] for i in block if i in found)
         if gone:
-            for entry_id in gone:
-                self._cache[entry_id] = None
+            self._cache.mark_gone(gone)
             self._schedule_removal(gone)
-        return self._cache.get(self._ids[row])
+        return self._cache.peek(self._ids[row])
 
     def _schedule_removal(self, ids: Iterable[EntryId]) -> None:
         # Found while painting: rows cannot be removed inside data(), so on the next turn.
@@ -412,13 +336,13 @@ class ArticleTableModel(QAbstractTableModel):
     def _remove_rows(self, ids: Iterable[EntryId]) -> None:
         rows = self._row_map()
         # Bottom run first, so the rows of the runs above stay where they were found.
-        for first, last in reversed(_runs(rows[i] for i in ids if i in rows)):
+        for first, last in reversed(runs(rows[i] for i in ids if i in rows)):
             self.beginRemoveRows(QModelIndex(), first, last)
             removed = self._ids[first : last + 1]
             del self._ids[first : last + 1]
             self._rows = None  # rebuilt when next needed
             for entry_id in removed:
-                self._cache.pop(entry_id, None)
+                self._cache.discard(entry_id)
                 self._kept.discard(entry_id)
             self.endRemoveRows()
 
@@ -426,122 +350,33 @@ class ArticleTableModel(QAbstractTableModel):
         rows = self._row_map()
         if len(present) > REFRESH_LIMIT:
             for entry_id in present:
-                self._cache.pop(entry_id, None)
+                self._cache.discard(entry_id)
             changed = [rows[i] for i in present]
             self._emit_changed([(min(changed), max(changed))])
             return
         found = self._library.entry_items(present)
-        self._remember(found.values())
-        self._emit_changed(_runs(rows[i] for i in found))
+        self._cache.remember(found.values())
+        self._emit_changed(runs(rows[i] for i in found))
         self._remove_rows(i for i in present if i not in found)
 
-    def _emit_changed(self, runs: Iterable[tuple[int, int]]) -> None:
-        last_column = len(_HEADERS) - 1
-        for first, last in runs:
+    def _emit_changed(self, row_runs: Iterable[tuple[int, int]]) -> None:
+        last_column = len(HEADERS) - 1
+        for first, last in row_runs:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column), [])
 
     # Reloading the id list
 
-    def _needs_reload(self, changes: Changes, *, unknown: bool) -> bool:
-        query = self._query
-        assert query is not None
-        scoped = bool(query.feed_ids or query.tags or query.within_tags)
-        if changes.feeds_removed:
-            # A removed feed's tags are gone: only a query naming feeds alone can tell.
-            if not (query.feed_ids and not query.tags and not query.within_tags):
-                return True
-            if changes.feeds_removed & query.feed_ids:
-                return True
-        if changes.tags and (query.tags or query.within_tags):
-            return True
-        if not unknown or not changes.feeds:
-            return False
-        if not scoped or len(changes.feeds) > _FEED_CHECK_LIMIT:
-            return True
-        return any(self._covers(feed_id) for feed_id in changes.feeds)
-
-    def _covers(self, feed_id: FeedId) -> bool:
-        """Whether the query's feeds include ``feed_id`` (its other filters aside)."""
-        query = self._query
-        assert query is not None
-        if not (query.tags or query.within_tags):
-            return feed_id in query.feed_ids
+    def _feed_tags(self, feed_id: FeedId) -> tuple[str, ...] | None:
         try:
-            tags = self._library.feed(feed_id).tags
+            return self._library.feed(feed_id).tags
         except FeedNotFoundError:
-            return False
-        in_scope = (
-            not (query.feed_ids or query.tags)
-            or feed_id in query.feed_ids
-            or tags_cover(query.tags, tags)
-        )
-        return in_scope and (not query.within_tags or tags_cover(query.within_tags, tags))
+            return None
 
-    def _start_load(self, *, immediate: bool) -> None:
-        """Read the complete id list, on a worker if there is one, else here.
-
-        After ``set_query`` (not ``immediate``) the read starts a moment later, when the
-        view has painted the first page: a worker reading 200,000 ids holds the GIL most of
-        the time, and started at once it doubled the time to that first paint (a zero delay
-        is not enough: it runs before the view's own delayed layout and paint).
-        """
-        token = self._token
-        self._loading = True
-        if immediate:
-            self._begin_load(token)
-        else:
-            QTimer.singleShot(LOAD_DELAY_MS, self, lambda: self._begin_load(token))
-
-    def _begin_load(self, token: int) -> None:
-        query = self._query
-        if token != self._token or query is None:
-            return
-        if self._tasks is None:
-            self._load_here(token, query)
-            return
-        library = self._library
-        self._tasks.run(
-            lambda: library.entry_ids(query),
-            lambda ids: self._finish_load(token, ids),
-            lambda exc: self._load_error(token, exc),
-        )
-
-    def _load_here(self, token: int, query: EntryQuery) -> None:
-        if token != self._token:
-            return
-        try:
-            ids = self._library.entry_ids(query)
-        except ReaderAppError as exc:
-            self._load_error(token, exc)
-            return
-        self._finish_load(token, ids)
-
-    def _load_error(self, token: int, exc: BaseException) -> None:
-        if not shiboken6.isValid(self) or token != self._token:
-            return
-        self._loading = False
-        self._reload_again = False
-        if not isinstance(exc, ReaderAppError) and self._tasks is not None:
-            self._tasks.unhandled.emit(exc)  # a bug: shown as one, like any task's
-            return
-        log.warning("could not read the article list: %s", exc)
-        self.load_failed.emit(exc)
-
-    def _finish_load(self, token: int, ids: list[EntryId]) -> None:
-        if not shiboken6.isValid(self) or token != self._token:
-            return  # the model is gone, or shows another query now
-        self._loading = False
+    def _ids_read(self, ids: list[EntryId]) -> None:
+        """The complete id list arrived: every matching article has a row from now on."""
         self._take_ids(ids)
         self._complete = True
         self._cursor = None
-        if self._reload_again:
-            # Articles arrived while reading: read again, after a pause, so a sync landing
-            # feed after feed reloads a long list a few times, not once per feed.
-            self._reload_again = False
-            self._loading = True
-            QTimer.singleShot(RELOAD_PAUSE_MS, self, lambda: self._begin_load(token))
-        else:
-            self.loaded.emit()
 
     def _take_ids(self, fresh: list[EntryId]) -> None:
         old = self._ids
@@ -554,7 +389,7 @@ class ArticleTableModel(QAbstractTableModel):
             self._rows = None
             self.endInsertRows()
             return
-        merged = self._with_kept(old, fresh)
+        merged = with_kept(old, fresh, self._kept)
         if merged == old:
             return
         # PySide only resolves the overload with the hint by name; the hint lets the
@@ -571,29 +406,6 @@ class ArticleTableModel(QAbstractTableModel):
             targets.append(QModelIndex() if row is None else self.index(row, index.column()))
         self.changePersistentIndexList(moved, targets)
         cast(Any, self.layoutChanged)[_LAYOUT_SIGNATURE].emit([], _VERTICAL_SORT)
-
-    def _with_kept(self, old: list[EntryId], fresh: list[EntryId]) -> list[EntryId]:
-        """``fresh`` plus the kept articles of ``old`` it lacks, each placed after the
-        article it followed in ``old`` (so it stays beside its neighbours)."""
-        if not self._kept:
-            return fresh
-        in_fresh = set(fresh)
-        after: dict[EntryId | None, list[EntryId]] = {}
-        previous: EntryId | None = None
-        for entry_id in old:
-            if entry_id in in_fresh:
-                previous = entry_id
-            elif entry_id in self._kept:
-                after.setdefault(previous, []).append(entry_id)
-        if not after:
-            return fresh
-        merged = list(after.get(None, ()))
-        for entry_id in fresh:
-            merged.append(entry_id)
-            extra = after.get(entry_id)
-            if extra:
-                merged.extend(extra)
-        return merged
 
 
 __all__ = [

@@ -9,13 +9,14 @@ Counts come from the library's trigger-kept counters, so refreshing them after a
 few small reads; the tree is rebuilt (a model reset) only when feeds or tags come or go, or a
 title changes its place in the order. The view keeps its current row across a reset by
 asking ``index_of`` for the Selection it had.
+
+The rows themselves are built by ``feed_tree_nodes`` (pure, no Qt), what a row says by
+``feed_labels``, and the drag format by ``feed_drag``; this module is the Qt model over them.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,13 +36,26 @@ from reader_app.domain import Changes, Feed, FeedId, FeedSummary
 from reader_app.domain.tags import tag_and_ancestors
 from reader_app.errors import FeedNotFoundError
 from reader_app.library import Library
+from reader_app.ui.models.feed_drag import FEED_MIME_TYPE, dragged_feed_ids, feed_ids_mime
+from reader_app.ui.models.feed_labels import (
+    count_phrase,
+    feed_is_failing,
+    feed_tooltip,
+    tag_tooltip,
+)
+from reader_app.ui.models.feed_tree_nodes import (
+    FeedNodes,
+    Node,
+    build_nodes,
+    feed_ids_under,
+    parent_tag,
+    tag_counts,
+)
 from reader_app.ui.selection import Selection, SmartView, entry_query
 
 SelectionRole = Qt.ItemDataRole.UserRole + 1  # the row's Selection
 FeedIdRole = Qt.ItemDataRole.UserRole + 2  # the feed id of a feed row, else None
 CountRole = Qt.ItemDataRole.UserRole + 3  # the number drawn beside the title (0: none)
-
-FEED_MIME_TYPE = "application/x-reader-app-feed-ids"
 
 Index = QModelIndex | QPersistentModelIndex
 _TOP = QModelIndex()  # the invisible root's index, as a default argument
@@ -49,84 +63,10 @@ IconProvider = Callable[[int], QIcon | None]  # feed id -> favicon, or None
 
 # Beyond this many changed feeds one full read is cheaper than a read per feed.
 _MAX_SINGLE_READS = 32
-_STOPPED_SUFFIX = "; updates stopped"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def within(tag: str, chosen: Iterable[str]) -> bool:
-    """Whether ``tag`` is one of ``chosen`` or nested below one of them."""
-    return any(tag == c or tag.startswith(c + "/") for c in chosen)
-
-
-def one_line(text: str) -> str:
-    """Feed titles may hold newlines and runs of spaces; a list row shows one line."""
-    return " ".join(text.split())
-
-
-def feed_label(feed: Feed) -> str:
-    """The row's text: the feed's title, or its address without the scheme while it has none
-    (a feed not fetched yet), which reads better than a column of ``https://``."""
-    title = feed.user_title or feed.title
-    if title and title.strip():
-        return one_line(title)
-    return feed.url.split("://", 1)[-1].rstrip("/")
-
-
-def _local_time(when: datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def feed_tooltip(feed: Feed, unread: int) -> str:
-    """The feed row's tooltip as rich text built from escaped plain text, so a title or an
-    error message holding ``<b>`` or ``<img>`` shows literally and never loads anything."""
-    lines = [one_line(feed.display_title), feed.url, f"{unread} unread"]
-    # The fetcher's 410 message ends "; updates stopped": said once here, where it is true.
-    error = (feed.last_error or "").strip()
-    if error.casefold().endswith(_STOPPED_SUFFIX):
-        error = error[: -len(_STOPPED_SUFFIX)]
-    if not feed.updates_enabled:
-        lines.append(f"Updates stopped: {error or 'turned off'}")
-        lines.append("Turn updates back on in the feed's properties.")
-    elif feed.error_count > 0:
-        lines.append(f"Last error: {error or 'unknown error'}")
-        if feed.last_error_at is not None:
-            lines.append(f"Failing since: {_local_time(feed.last_error_at)}")
-        if feed.next_check is not None:
-            lines.append(f"Next retry: {_local_time(feed.next_check)}")
-    if feed.last_warning:
-        lines.append(f"Warning: {feed.last_warning}")
-    title, *rest = (html.escape(line) for line in lines)
-    return f"<qt><b>{title}</b><br>" + "<br>".join(rest) + "</qt>"
-
-
-def feed_is_failing(feed: Feed) -> bool:
-    return feed.error_count > 0 or not feed.updates_enabled
-
-
-@dataclass(eq=False, slots=True)
-class _Node:
-    uid: int
-    parent: _Node | None
-    row: int
-    selection: Selection | None  # None for the invisible root
-    label: str = ""
-    children: list[_Node] = field(default_factory=list)
-
-    @property
-    def is_feed(self) -> bool:
-        return self.selection is not None and self.selection.feed_id is not None
-
-    @property
-    def is_tag(self) -> bool:
-        return self.selection is not None and self.selection.tag is not None
-
-    def walk(self) -> Iterator[_Node]:
-        for child in self.children:
-            yield child
-            yield from child.walk()
 
 
 class FeedTreeModel(QAbstractItemModel):
@@ -158,10 +98,7 @@ class FeedTreeModel(QAbstractItemModel):
         self._tag_icon: QIcon | None = None
         self._feed_icon: QIcon | None = None
         self._error_icon: QIcon | None = None
-        self._root = _Node(0, None, -1, None)
-        self._nodes: dict[int, _Node] = {}
-        self._tag_nodes: dict[str, _Node] = {}
-        self._feed_nodes: dict[FeedId, list[_Node]] = {}
+        self._tree = FeedNodes()
         self._read_feeds()
         self._read_view_counts()
         self._build()
@@ -228,7 +165,7 @@ class FeedTreeModel(QAbstractItemModel):
 
     def icon_changed(self, feed_id: int) -> None:
         """A favicon arrived: redraw that feed's rows."""
-        for node in self._feed_nodes.get(FeedId(feed_id), ()):
+        for node in self._tree.feeds.get(FeedId(feed_id), ()):
             index = self.createIndex(node.row, 0, node.uid)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
@@ -238,10 +175,10 @@ class FeedTreeModel(QAbstractItemModel):
         if selection.view is not None:
             return self.index(list(SmartView).index(selection.view), 0)
         if selection.tag is not None:
-            node = self._tag_nodes.get(selection.tag)
+            node = self._tree.tags.get(selection.tag)
         elif selection.feed_id is not None:
-            nodes = self._feed_nodes.get(selection.feed_id, [])
-            node = next((n for n in nodes if _parent_tag(n) == under_tag), None)
+            nodes = self._tree.feeds.get(selection.feed_id, [])
+            node = next((n for n in nodes if parent_tag(n) == under_tag), None)
             node = node or (nodes[0] if nodes else None)
         else:
             node = None
@@ -254,7 +191,7 @@ class FeedTreeModel(QAbstractItemModel):
     def parent_tag_of(self, index: Index) -> str | None:
         """The tag a row sits under, or None at the top level."""
         node = self._node(index)
-        return None if node is None else _parent_tag(node)
+        return None if node is None else parent_tag(node)
 
     def feed(self, feed_id: int) -> Feed | None:
         summary = self._summaries.get(FeedId(feed_id))
@@ -280,30 +217,30 @@ class FeedTreeModel(QAbstractItemModel):
 
     def visible_feed_ids(self) -> frozenset[FeedId]:
         """Feeds with a row in the tree as filtered now."""
-        return frozenset(self._feed_nodes)
+        return frozenset(self._tree.feeds)
 
     def rows_in_order(self) -> list[QModelIndex]:
         """Every row, depth first, as the tree shows them when fully expanded."""
-        return [self.createIndex(n.row, 0, n.uid) for n in self._root.walk()]
+        return [self.createIndex(n.row, 0, n.uid) for n in self._tree.root.walk()]
 
     # -- QAbstractItemModel -----------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: Index = _TOP) -> QModelIndex:
-        node = self._node(parent) if parent.isValid() else self._root
+        node = self._node(parent) if parent.isValid() else self._tree.root
         if node is None or column != 0 or not 0 <= row < len(node.children):
             return QModelIndex()
         return self.createIndex(row, 0, node.children[row].uid)
 
     def parent(self, child: Index = _TOP) -> QModelIndex:  # type: ignore[override]
         node = self._node(child)
-        if node is None or node.parent is None or node.parent is self._root:
+        if node is None or node.parent is None or node.parent is self._tree.root:
             return QModelIndex()
         return self.createIndex(node.parent.row, 0, node.parent.uid)
 
     def rowCount(self, parent: Index = _TOP) -> int:
         if parent.column() > 0:
             return 0
-        node = self._node(parent) if parent.isValid() else self._root
+        node = self._node(parent) if parent.isValid() else self._tree.root
         return 0 if node is None else len(node.children)
 
     def columnCount(self, parent: Index = _TOP) -> int:
@@ -353,10 +290,7 @@ class FeedTreeModel(QAbstractItemModel):
         return [FEED_MIME_TYPE]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        ids = sorted({fid for i in indexes if (fid := self._feed_id_at(i)) is not None})
-        mime = QMimeData()
-        mime.setData(FEED_MIME_TYPE, ",".join(map(str, ids)).encode("ascii"))
-        return mime
+        return feed_ids_mime(fid for i in indexes if (fid := self._feed_id_at(i)) is not None)
 
     def supportedDropActions(self) -> Qt.DropAction:
         # Copy, never Move: a drop adds a tag, and the view must not remove the dragged row.
@@ -401,47 +335,11 @@ class FeedTreeModel(QAbstractItemModel):
         }
 
     def _build(self) -> None:
-        self._root = _Node(0, None, -1, None)
-        self._nodes = {}
-        self._tag_nodes = {}
-        self._feed_nodes = {}
-        for view in SmartView:
-            self._add(self._root, Selection(view=view), view.label)
-
-        placements: list[tuple[str | None, FeedId]] = []
-        for feed_id in self._order:
-            tags = self._summaries[feed_id].feed.tags
-            if self._tag_filter:
-                placements += [(t, feed_id) for t in tags if within(t, self._tag_filter)]
-            elif tags:
-                placements += [(t, feed_id) for t in tags]
-            else:
-                placements.append((None, feed_id))
-
-        paths = {p for tag, _ in placements if tag for p in tag_and_ancestors(tag)}
-        for path in sorted(paths, key=lambda p: [part.casefold() for part in p.split("/")]):
-            parent_path, _, name = path.rpartition("/")
-            parent = self._tag_nodes[parent_path] if parent_path else self._root
-            self._tag_nodes[path] = self._add(parent, Selection(tag=path), name)
-        for tag, feed_id in placements:
-            parent = self._root if tag is None else self._tag_nodes[tag]
-            label = feed_label(self._summaries[feed_id].feed)
-            node = self._add(parent, Selection(feed_id=feed_id), label)
-            self._feed_nodes.setdefault(feed_id, []).append(node)
+        self._tree = build_nodes(self._order, self._summaries, self._tag_filter)
         self._recount_tags()
 
-    def _add(self, parent: _Node, selection: Selection, label: str) -> _Node:
-        node = _Node(len(self._nodes) + 1, parent, len(parent.children), selection, label)
-        parent.children.append(node)
-        self._nodes[node.uid] = node
-        return node
-
     def _recount_tags(self) -> None:
-        """A tag's count: unread of the distinct feeds shown under it or below it."""
-        self._tag_counts = {
-            path: sum(self._summaries[fid].unread_count for fid in _feed_ids_under(node))
-            for path, node in self._tag_nodes.items()
-        }
+        self._tag_counts = tag_counts(self._tree.tags, self._summaries)
 
     # -- refreshing in place ----------------------------------------------------------------
 
@@ -480,11 +378,11 @@ class FeedTreeModel(QAbstractItemModel):
             Qt.ItemDataRole.AccessibleTextRole,
         ]
         self.dataChanged.emit(self.index(0, 0), self.index(len(SmartView) - 1, 0), roles)
-        changed: list[_Node] = []
+        changed: list[Node] = []
         for fid in feed_ids:
-            for node in self._feed_nodes.get(fid, ()):
+            for node in self._tree.feeds.get(fid, ()):
                 parent = node.parent
-                while parent is not None and parent is not self._root:
+                while parent is not None and parent is not self._tree.root:
                     changed.append(parent)
                     parent = parent.parent
                 changed.append(node)
@@ -493,16 +391,16 @@ class FeedTreeModel(QAbstractItemModel):
             self.dataChanged.emit(index, index, roles)
 
     def _emit_all(self, role: int) -> None:
-        for node in self._root.walk():
+        for node in self._tree.root.walk():
             index = self.createIndex(node.row, 0, node.uid)
             self.dataChanged.emit(index, index, [role])
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _node(self, index: Index) -> _Node | None:
+    def _node(self, index: Index) -> Node | None:
         if not index.isValid() or index.model() is not self:
             return None
-        return self._nodes.get(index.internalId())
+        return self._tree.by_uid.get(index.internalId())
 
     def _feed_id_at(self, index: Index) -> FeedId | None:
         node = self._node(index)
@@ -518,15 +416,11 @@ class FeedTreeModel(QAbstractItemModel):
     def _untagged_ids(self, data: QMimeData, tag: str) -> list[int]:
         """Feed ids in a drag that do not carry ``tag`` yet (an unknown or garbled drag:
         none)."""
-        if not data.hasFormat(FEED_MIME_TYPE):
-            return []
-        raw = bytes(data.data(FEED_MIME_TYPE).data()).decode("ascii", "replace")
         found = []
-        for part in raw.split(","):
-            if part.isascii() and part.isdecimal():
-                summary = self._summaries.get(FeedId(int(part)))
-                if summary is not None and tag not in summary.feed.tags:
-                    found.append(int(part))
+        for feed_id in dragged_feed_ids(data):
+            summary = self._summaries.get(feed_id)
+            if summary is not None and tag not in summary.feed.tags:
+                found.append(int(feed_id))
         return found
 
     def _font(self, selection: Selection) -> QFont | None:
@@ -554,17 +448,13 @@ class FeedTreeModel(QAbstractItemModel):
             summary = self._summaries[selection.feed_id]
             return feed_tooltip(summary.feed, summary.unread_count)
         if selection.tag is not None:
-            feeds = len(_feed_ids_under(self._tag_nodes[selection.tag]))
-            noun = "feed" if feeds == 1 else "feeds"
-            text = f"{selection.tag}\n{feeds} {noun}, {self._count_phrase(selection)}"
-            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+            feeds = len(feed_ids_under(self._tree.tags[selection.tag]))
+            return tag_tooltip(selection.tag, feeds, self._count_phrase(selection))
         return None
 
     def _count_phrase(self, selection: Selection) -> str:
-        count = self.count_of(selection)
-        if selection.view is SmartView.STARRED:
-            return f"{count} starred"
-        return f"{count} unread"
+        starred = selection.view is SmartView.STARRED
+        return count_phrase(self.count_of(selection), starred=starred)
 
     def _foreground(self, selection: Selection) -> QBrush | None:
         """Feeds whose updates are stopped are greyed: they will not get new articles."""
@@ -576,16 +466,16 @@ class FeedTreeModel(QAbstractItemModel):
         return palette.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
 
 
-def _parent_tag(node: _Node) -> str | None:
-    parent = node.parent
-    if parent is None or parent.selection is None:
-        return None
-    return parent.selection.tag
-
-
-def _feed_ids_under(node: _Node) -> set[FeedId]:
-    return {n.selection.feed_id for n in node.walk() if n.selection and n.selection.feed_id}
-
-
 def _style_icon(pixmap: QStyle.StandardPixmap) -> QIcon:
     return QApplication.style().standardIcon(pixmap)
+
+
+__all__ = [
+    "FEED_MIME_TYPE",
+    "CountRole",
+    "FeedIdRole",
+    "FeedTreeModel",
+    "IconProvider",
+    "Index",
+    "SelectionRole",
+]

@@ -1,229 +1,48 @@
 """The article pane: a header, the remote-images bar and the article's body.
 
-The body is a ``QTextBrowser`` fed only with HTML from ``reader_app.html.sanitize_article``.
-Even so, the browser itself is locked down, because Qt's rich text has hazards of its own
-(DESIGN.md, "Known traps"):
+The parts live beside this module: ``article_header`` (title, feed, date, tags),
+``article_image_bar`` (the offer to load remote pictures), ``article_browser`` (the locked-down
+``QTextBrowser`` that shows the body; its docstring lists the rich-text hazards it guards
+against) and ``article_style`` (the stylesheet in the palette's colours). This module wires
+them together: it sanitizes the article, keeps the pictures fitted to the text column, and
+owns zoom.
 
-- Qt reads local files named in ``<img src>``, CSS ``url()`` and ``background=`` (absolute
-  paths, ``file:`` URLs, paths relative to the working directory), and ``/dev/zero`` aborts
-  the process. ``ArticleBrowser.loadResource`` answers *every* request itself and always with
-  a ``QImage`` (an empty one when there is nothing to show): returning ``None`` would make Qt
-  fall back to reading the file. Remote images come from ``RemoteImages`` (memory, or loaded
-  off the GUI thread), and only while the user allows them.
-- With the default ``openLinks`` a click on a ``javascript:``, ``data:`` or ``file:`` link
-  loads it into the pane. Links are handled here: http, https and mailto go to the system
-  (through the injectable ``open_url``), anything else is ignored.
-- Qt's layout can hold the GUI thread for seconds; the sanitizer bounds what it gets (an
-  estimated layout-time budget, table depth, word length, size), so sanitizing and laying
-  out any article here takes well under 100 ms.
+Qt's layout can hold the GUI thread for seconds; the sanitizer bounds what it gets (an
+estimated layout-time budget, table depth, word length, size), so sanitizing and laying out
+any article here takes well under 100 ms.
 """
 
 from __future__ import annotations
 
-import html as html_lib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QColor,
-    QDesktopServices,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QPalette,
-    QResizeEvent,
-    QTextDocument,
-)
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QTextBrowser,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QFontMetricsF, QPalette, QTextDocument
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from reader_app.domain import Entry, Feed
-from reader_app.html import (
-    IMAGE_SCHEMES,
-    LINK_SCHEMES,
-    SanitizedHtml,
-    absolute_url,
-    break_long_words,
-    sanitize_article,
-)
+from reader_app.html import IMAGE_SCHEMES, SanitizedHtml, absolute_url, sanitize_article
 from reader_app.ingest.assets import AssetCache
 from reader_app.ui.images import RemoteImages
-from reader_app.ui.resources import resource_path
 from reader_app.ui.tasks import Tasks
+from reader_app.ui.widgets.article_browser import (
+    DOCUMENT_MARGIN,
+    ArticleBrowser,
+    is_openable_link,
+    url_key,
+)
+from reader_app.ui.widgets.article_header import ArticleHeader
+from reader_app.ui.widgets.article_image_bar import ArticleImageBar
+from reader_app.ui.widgets.article_style import article_stylesheet
 
 ZOOM_MIN: Final = 50  # the bounds of the reading.zoom_percent setting
 ZOOM_MAX: Final = 300
 ZOOM_STEP: Final = 10
-DOCUMENT_MARGIN: Final = 18
 LINE_CHARACTERS: Final = 90  # the text column is never wider than about this many characters
 READING_FONT_SCALE: Final = 1.15  # body text a little larger than the window's own font
-TITLE_MAX_CHARS: Final = 400
-FITTED_CACHE_BYTES: Final = 48 * 1024 * 1024  # pictures scaled to the column, kept for reuse
 EMPTY_BODY: Final = '<p class="truncated">This article has no text.</p>'
-
-
-def url_key(url: QUrl) -> str:
-    """One spelling per URL, shared by the sanitizer's list and Qt's resource requests."""
-    return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
-
-
-def is_remote_image(url: QUrl) -> bool:
-    return url.scheme().lower() in IMAGE_SCHEMES and bool(url.host())
-
-
-def is_openable_link(url: QUrl) -> bool:
-    """What a click may hand to the system: http(s) with a host, or mailto."""
-    scheme = url.scheme().lower()
-    if scheme == "mailto":
-        return True
-    return scheme in LINK_SCHEMES and bool(url.host())
-
-
-# --- stylesheet ---------------------------------------------------------------------------
-
-
-@cache
-def _stylesheet_template() -> str:
-    return resource_path("article.css").read_text(encoding="utf-8")
-
-
-def _mix(a: QColor, b: QColor, amount: float) -> QColor:
-    """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
-    return QColor(
-        round(a.red() + (b.red() - a.red()) * amount),
-        round(a.green() + (b.green() - a.green()) * amount),
-        round(a.blue() + (b.blue() - a.blue()) * amount),
-    )
-
-
-def article_stylesheet(palette: QPalette) -> str:
-    """``resources/article.css`` with the palette's colours filled in."""
-    text = palette.color(QPalette.ColorRole.Text)
-    base = palette.color(QPalette.ColorRole.Base)
-    colours = {
-        "text": text,
-        "muted": _mix(text, base, 0.4),
-        "link": palette.color(QPalette.ColorRole.Link),
-        "code-bg": _mix(base, text, 0.07),
-        "border": _mix(base, text, 0.25),
-    }
-    css = _stylesheet_template()
-    for name, colour in colours.items():
-        css = css.replace(f"@{name}@", colour.name())
-    return css
-
-
-# --- the body -----------------------------------------------------------------------------
-
-
-class ArticleBrowser(QTextBrowser):
-    """A ``QTextBrowser`` that never fetches, reads or navigates by itself.
-
-    ``side_margin_changed(int)``: the text column moved (the header follows it).
-    """
-
-    side_margin_changed = Signal(int)
-
-    def __init__(self, images: RemoteImages, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._images = images
-        self.allow_remote_images = False
-        self.max_text_width = 0  # 0: no limit; else the text column is centred
-        self._fitted: OrderedDict[tuple[str, int], QImage] = OrderedDict()  # LRU first
-        self._fitted_bytes = 0
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
-        self.setSearchPaths([])
-        self.setUndoRedoEnabled(False)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        # The side margins that centre a narrow column show the page colour, not the window's.
-        self.setBackgroundRole(QPalette.ColorRole.Base)
-        self.setAutoFillBackground(True)
-        self.document().setDocumentMargin(DOCUMENT_MARGIN)
-
-    def loadResource(self, type: int, name: QUrl | str) -> object:
-        """Every resource the document wants, answered without touching disk or network.
-
-        Always a QImage, never None: given None, Qt reads the named file itself.
-        """
-        name = QUrl(name)
-        if (
-            type == int(QTextDocument.ResourceType.ImageResource.value)
-            and self.allow_remote_images
-            and is_remote_image(name)
-        ):
-            key = url_key(name)
-            image = self._images.image(key)
-            if image is not None:
-                return self.fit_image(key, image)
-            self._images.request(key)
-        return QImage()
-
-    def doSetSource(
-        self,
-        name: QUrl | str,
-        /,
-        type: QTextDocument.ResourceType = QTextDocument.ResourceType.UnknownResource,
-    ) -> None:
-        """Navigation (history keys, a stray setSource) never loads anything into the pane."""
-
-    def image_width(self) -> int:
-        """The widest an image may be shown: the text column."""
-        return max(16, self.viewport().width() - 2 * DOCUMENT_MARGIN)
-
-    def fit_image(self, key: str, image: QImage) -> QImage:
-        """``image`` smoothly scaled down to the text column (Qt would scale it crudely when
-        painting). Scaled copies are kept, so showing an article again costs nothing."""
-        ratio = self.devicePixelRatioF()
-        width = int(self.image_width() * ratio)
-        if image.width() <= width:
-            return image
-        found = self._fitted.get((key, width))
-        if found is not None:
-            self._fitted.move_to_end((key, width))
-            return found
-        fitted = image.scaledToWidth(width, mode=Qt.TransformationMode.SmoothTransformation)
-        fitted.setDevicePixelRatio(ratio)
-        self._fitted[(key, width)] = fitted
-        self._fitted_bytes += fitted.sizeInBytes()
-        while self._fitted_bytes > FITTED_CACHE_BYTES and len(self._fitted) > 1:
-            _, dropped = self._fitted.popitem(last=False)
-            self._fitted_bytes -= dropped.sizeInBytes()
-        return fitted
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        # Margins first: QTextEdit lays the document out for the viewport's width right here.
-        self._set_side_margins()
-        super().resizeEvent(event)
-
-    def refresh_side_margins(self) -> None:
-        """After ``max_text_width`` changed: centre the column again and lay it out."""
-        if self._set_side_margins():
-            super().resizeEvent(QResizeEvent(self.size(), self.size()))
-
-    def _set_side_margins(self) -> bool:
-        """Centre a column of at most ``max_text_width``; True if the margins changed."""
-        side = 0
-        if self.max_text_width:
-            side = max(0, (self.width() - self.max_text_width) // 2)
-        if self.viewportMargins().left() == side:
-            return False
-        self.setViewportMargins(side, 0, side, 0)
-        self.side_margin_changed.emit(side)
-        return True
 
 
 # --- the pane -----------------------------------------------------------------------------
@@ -305,12 +124,23 @@ class ArticleView(QWidget):
         self.browser = ArticleBrowser(self.images, self)
         self.browser.setPlaceholderText("Select an article to read it here.")
         self.browser.anchorClicked.connect(self.open_link)
-        self.browser.side_margin_changed.connect(self._align_header)
+        self.browser.side_margin_changed.connect(self._align_text)
         self.browser.highlighted.connect(lambda url: self.link_hovered.emit(url.toString()))
         self._base_point_size = max(self.browser.font().pointSizeF(), 8.0) * READING_FONT_SCALE
 
-        self._build_header()
-        self._build_image_bar()
+        self.header = ArticleHeader(self)
+        self.header.link_activated.connect(lambda link: self.open_link(QUrl(link)))
+        self.header.link_hovered.connect(self.link_hovered.emit)
+        # The parts' labels and buttons, reachable from the pane itself.
+        self.title_label = self.header.title_label
+        self.meta_label = self.header.meta_label
+        self.tags_label = self.header.tags_label
+        self.image_bar = ArticleImageBar(self)
+        self.image_bar.load_clicked.connect(self._load_images_clicked)
+        self.image_bar.always_clicked.connect(self._always_clicked)
+        self.image_bar_label = self.image_bar.label
+        self.load_images_button = self.image_bar.load_images_button
+        self.always_button = self.image_bar.always_button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -334,83 +164,10 @@ class ArticleView(QWidget):
         self._apply_zoom()
         self.clear()
 
-    # --- building ---------------------------------------------------------------------------
-
-    def _build_header(self) -> None:
-        self.header = QWidget(self)
-        self.header.setBackgroundRole(QPalette.ColorRole.Base)
-        self.header.setAutoFillBackground(True)
-        self.title_label = QLabel(self.header)
-        self.title_label.setObjectName("articleTitle")
-        self.title_label.setWordWrap(True)
-        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.title_label.setOpenExternalLinks(False)
-        self.title_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.LinksAccessibleByMouse
-            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
-        )
-        self.title_label.linkActivated.connect(lambda link: self.open_link(QUrl(link)))
-        self.title_label.linkHovered.connect(self.link_hovered.emit)
-        font = QFont(self.title_label.font())
-        font.setPointSizeF(font.pointSizeF() * 1.45)
-        font.setBold(True)
-        self.title_label.setFont(font)
-
-        self.meta_label = self._plain_label()
-        self.tags_label = self._plain_label()
-        for label in (self.meta_label, self.tags_label):
-            label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-
-        layout = self._header_layout = QVBoxLayout(self.header)
-        layout.setContentsMargins(DOCUMENT_MARGIN, 14, DOCUMENT_MARGIN, 6)
-        layout.setSpacing(3)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.meta_label)
-        layout.addWidget(self.tags_label)
-
-    def _align_header(self, side: int) -> None:
+    def _align_text(self, side: int) -> None:
         """Start the header and the bar's text where the article's text starts."""
-        left = side + DOCUMENT_MARGIN
-        self._header_layout.setContentsMargins(left, 14, left, 6)
-        self._bar_layout.setContentsMargins(left, 6, max(8, side), 6)
-
-    def _plain_label(self) -> QLabel:
-        """A label for text that came from a feed: never interpreted as rich text."""
-        label = QLabel(self.header)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Ignored: a long title or feed name wraps instead of widening the whole window.
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        return label
-
-    def _build_image_bar(self) -> None:
-        self.image_bar = QFrame(self)
-        self.image_bar.setObjectName("imageBar")
-        self.image_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.image_bar.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        self.image_bar.setAutoFillBackground(True)
-        self.image_bar_label = QLabel(self.image_bar)
-        self.image_bar_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.image_bar_label.setWordWrap(True)
-        self.image_bar_label.setToolTip(
-            "Pictures from the web are not loaded until you allow it: loading them tells their "
-            "servers when you read the article."
-        )
-        self.image_bar_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.load_images_button = QPushButton("Load images", self.image_bar)
-        self.load_images_button.setToolTip("Load the pictures of this article from the web")
-        self.load_images_button.clicked.connect(self._load_images_clicked)
-        self.always_button = QPushButton("Always for this feed", self.image_bar)
-        self.always_button.setToolTip("Load pictures from the web in every article of this feed")
-        self.always_button.clicked.connect(self._always_clicked)
-        layout = self._bar_layout = QHBoxLayout(self.image_bar)
-        layout.setContentsMargins(DOCUMENT_MARGIN, 6, 8, 6)
-        layout.addWidget(self.image_bar_label, 1)
-        layout.addWidget(self.load_images_button)
-        layout.addWidget(self.always_button)
+        self.header.align_text(side)
+        self.image_bar.align_text(side)
 
     # --- public API -------------------------------------------------------------------------
 
@@ -491,8 +248,9 @@ class ArticleView(QWidget):
         body = entry.content or entry.summary
         result = sanitize_article(body, base_url=_base_url(entry, feed), allow_images=allow)
         self._sanitized = result
-        self._fill_header(entry, feed)
-        self._fill_image_bar(result, feed, allow_images=allow)
+        title_colour = self.palette().color(QPalette.ColorRole.Text)
+        self.header.show_article(entry, feed, title_colour=title_colour)
+        self.image_bar.offer_for(result, feed, allow_images=allow)
 
         self.browser.allow_remote_images = allow
         self._image_keys = {url_key(QUrl(u)) for u in result.image_urls} if allow else set()
@@ -503,47 +261,6 @@ class ArticleView(QWidget):
         if scroll:
             document.size()  # lay out now, so the old position exists again
             self.browser.verticalScrollBar().setValue(scroll)
-
-    def _fill_header(self, entry: Entry, feed: Feed | None) -> None:
-        title = " ".join((entry.title or "").split())[:TITLE_MAX_CHARS] or "(untitled)"
-        title = break_long_words(title, max_word=40, chunk=30)
-        link = absolute_url(entry.link or "", None, IMAGE_SCHEMES)
-        if link is not None:
-            # Rich text of our own making: both parts are escaped.
-            self.title_label.setTextFormat(Qt.TextFormat.RichText)
-            colour = self.palette().color(QPalette.ColorRole.Text).name()
-            self.title_label.setText(
-                f'<a href="{html_lib.escape(link)}" style="text-decoration:none; color:{colour}">'
-                f"{html_lib.escape(title, quote=False)}</a>"
-            )
-            self.title_label.setToolTip("Open the article in your browser")
-        else:
-            self.title_label.setTextFormat(Qt.TextFormat.PlainText)
-            self.title_label.setText(title)
-            self.title_label.setToolTip("")
-        feed_title = feed.display_title if feed is not None else entry.feed_title
-        parts = [feed_title]
-        if entry.author:
-            parts.append("by " + " ".join(entry.author.split())[:200])
-        when = entry.published or entry.updated or entry.sort_at
-        parts.append(format_local_time(when))
-        self.meta_label.setText(break_long_words("  ·  ".join(p for p in parts if p), max_word=40))
-        tags = feed.tags if feed is not None else ()
-        self.tags_label.setText(("Tags: " + ", ".join(tags)) if tags else "")
-        self.tags_label.setVisible(bool(tags))
-        self.header.show()
-
-    def _fill_image_bar(
-        self, result: SanitizedHtml, feed: Feed | None, *, allow_images: bool
-    ) -> None:
-        count = len(result.image_urls)
-        if allow_images or count == 0:
-            self.image_bar.hide()
-            return
-        noun = "image" if count == 1 else "images"
-        self.image_bar_label.setText(f"This article has {count} remote {noun}.")
-        self.always_button.setEnabled(feed is not None)
-        self.image_bar.show()
 
     def _load_images_clicked(self) -> None:
         shown = self._shown
@@ -632,9 +349,3 @@ def _base_url(entry: Entry, feed: Feed | None) -> str | None:
         if candidate and absolute_url(candidate, None, IMAGE_SCHEMES):
             return candidate
     return None
-
-
-def format_local_time(when: datetime) -> str:
-    """An aware UTC time as the reader's local time: ``Mon 23 Nov 2026, 13:00``."""
-    local = when.astimezone()
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"

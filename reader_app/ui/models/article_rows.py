@@ -1,0 +1,226 @@
+"""The article list's rows behind the model: the cache of row data, and reading the id list.
+
+``RowCache`` holds ``EntryItem`` values (no bodies) by id in a bounded most-recently-used
+order, so a row keeps its data when rows move, and row data stays bounded however long
+the list.
+
+``IdListLoader`` reads a query's complete id list: on a worker through ``Tasks`` when one is
+given (the GUI keeps painting), else on the GUI thread.
+Only one read runs at a time; a reload asked for during a read runs after it, once, after a
+pause; a result arrives only if no newer query (``restart``) came since. The model turns
+what it delivers into row signals.
+
+The pure helpers below group rows into runs and keep articles a list must not drop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Final
+
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from reader_app.domain import EntryId, EntryItem, EntryQuery
+from reader_app.errors import ReaderAppError
+from reader_app.library import Library
+from reader_app.ui.tasks import Tasks
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE: Final = 4000
+LOAD_DELAY_MS: Final = 25  # from set_query to reading the complete id list
+RELOAD_PAUSE_MS: Final = 1000  # between reloads while articles keep arriving
+
+
+class RowCache:
+    """List rows by id, the most recently used kept; ``None`` marks an article known gone."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._size = size
+        self._items: OrderedDict[EntryId, EntryItem | None] = OrderedDict()
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def use(self, entry_id: EntryId) -> EntryItem | None:
+        """The row of ``entry_id``, now the most recently used; KeyError if not cached."""
+        item = self._items[entry_id]
+        self._items.move_to_end(entry_id)
+        return item
+
+    def peek(self, entry_id: EntryId) -> EntryItem | None:
+        """The row of ``entry_id`` if cached (None if not, or gone), leaving the order."""
+        return self._items.get(entry_id)
+
+    def remember(self, items: Iterable[EntryItem]) -> None:
+        """Store fresh rows as the most recent, dropping the least recent past the size."""
+        for item in items:
+            self._items[item.id] = item
+            self._items.move_to_end(item.id)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def mark_gone(self, entry_ids: Iterable[EntryId]) -> None:
+        """Articles found deleted: their rows draw empty until removed."""
+        for entry_id in entry_ids:
+            self._items[entry_id] = None
+
+    def discard(self, entry_id: EntryId) -> None:
+        self._items.pop(entry_id, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+class IdListLoader(QObject):
+    """Reads the complete id list of the list's query; a child of the model it serves.
+
+    ``ids_read(list[EntryId])`` carries each list read; ``loaded()`` follows unless another
+    read is due. ``failed(exc)`` carries a failed read (a ``ReaderAppError``; a bug in a
+    worker goes to ``Tasks.unhandled`` instead, shown like any task's). Nothing arrives once
+    the loader (with its model) is deleted, or after a ``restart`` since the read began.
+    """
+
+    ids_read = Signal(object)
+    loaded = Signal()
+    failed = Signal(object)
+
+    def __init__(self, library: Library, tasks: Tasks | None, parent: QObject) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._tasks = tasks
+        self._token = 0  # a read's result is used only if no restart came since
+        self._loading = False
+        self._reload_again = False
+
+    @property
+    def token(self) -> int:
+        """Changes with every ``restart``: which query (and which complete read) is current."""
+        return self._token
+
+    def restart(self) -> None:
+        """Forget any read under way: a new query, or a read done here and now."""
+        self._token += 1
+        self._loading = False
+        self._reload_again = False
+
+    def start(self, query: EntryQuery, *, immediate: bool) -> None:
+        """Read the complete id list, on a worker if there is one, else here.
+
+        After ``set_query`` (not ``immediate``) the read starts a moment later, when the
+        view has painted the first page: a worker reading 200,000 ids holds the GIL most of
+        the time, and started at once it doubled the time to that first paint (a zero delay
+        is not enough: it runs before the view's own delayed layout and paint).
+        """
+        token = self._token
+        self._loading = True
+        if immediate:
+            self._begin(token, query)
+        else:
+            QTimer.singleShot(LOAD_DELAY_MS, self, lambda: self._begin(token, query))
+
+    def reload(self, query: EntryQuery) -> None:
+        """Read the list again now, or, while a read runs, once more after it."""
+        if self._loading:
+            self._reload_again = True
+        else:
+            self.start(query, immediate=True)
+
+    def read_now(self, query: EntryQuery) -> None:
+        """Read the list on this thread and deliver it (a failing read raises)."""
+        self.restart()
+        self._finish(self._token, query, self._library.entry_ids(query))
+
+    def _begin(self, token: int, query: EntryQuery) -> None:
+        if token != self._token:
+            return
+        if self._tasks is None:
+            self._read_here(token, query)
+            return
+        library = self._library
+        self._tasks.run(
+            lambda: library.entry_ids(query),
+            lambda ids: self._finish(token, query, ids),
+            lambda exc: self._failed(token, exc),
+        )
+
+    def _read_here(self, token: int, query: EntryQuery) -> None:
+        try:
+            ids = self._library.entry_ids(query)
+        except ReaderAppError as exc:
+            self._failed(token, exc)
+            return
+        self._finish(token, query, ids)
+
+    def _failed(self, token: int, exc: BaseException) -> None:
+        if not shiboken6.isValid(self) or token != self._token:
+            return
+        self._loading = False
+        self._reload_again = False
+        if not isinstance(exc, ReaderAppError) and self._tasks is not None:
+            self._tasks.unhandled.emit(exc)  # a bug: shown as one, like any task's
+            return
+        log.warning("could not read the article list: %s", exc)
+        self.failed.emit(exc)
+
+    def _finish(self, token: int, query: EntryQuery, ids: list[EntryId]) -> None:
+        if not shiboken6.isValid(self) or token != self._token:
+            return  # the model is gone, or shows another query now
+        self._loading = False
+        self.ids_read.emit(ids)
+        if self._reload_again:
+            # Articles arrived while reading: read again, after a pause, so a sync landing
+            # feed after feed reloads a long list a few times, not once per feed.
+            self._reload_again = False
+            self._loading = True
+            QTimer.singleShot(RELOAD_PAUSE_MS, self, lambda: self._begin(token, query))
+        else:
+            self.loaded.emit()
+
+
+def runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted rows grouped into (first, last) runs of consecutive rows."""
+    found: list[tuple[int, int]] = []
+    for row in sorted(set(rows)):
+        if found and found[-1][1] == row - 1:
+            found[-1] = (found[-1][0], row)
+        else:
+            found.append((row, row))
+    return found
+
+
+def beyond(row: int, start: int | None, *, backward: bool) -> bool:
+    """Whether ``row`` lies past ``start`` in the direction of travel (any row, from None)."""
+    if start is None:
+        return True
+    return row < start if backward else row > start
+
+
+def with_kept(old: list[EntryId], fresh: list[EntryId], kept: set[EntryId]) -> list[EntryId]:
+    """``fresh`` plus the ``kept`` articles of ``old`` it lacks, each placed after the
+    article it followed in ``old`` (so it stays beside its neighbours)."""
+    if not kept:
+        return fresh
+    in_fresh = set(fresh)
+    after: dict[EntryId | None, list[EntryId]] = {}
+    previous: EntryId | None = None
+    for entry_id in old:
+        if entry_id in in_fresh:
+            previous = entry_id
+        elif entry_id in kept:
+            after.setdefault(previous, []).append(entry_id)
+    if not after:
+        return fresh
+    merged = list(after.get(None, ()))
+    for entry_id in fresh:
+        merged.append(entry_id)
+        extra = after.get(entry_id)
+        if extra:
+            merged.extend(extra)
+    return merged
