@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reader_app import opml
 from reader_app.domain import (
     Changes,
     Entry,
@@ -39,7 +38,9 @@ from reader_app.storage import feeds as feed_store
 from reader_app.storage import tags as tag_store
 
 if TYPE_CHECKING:
-    # Fetching and parsing (httpx, feedparser) load only when a command needs the network.
+    # Fetching and parsing (httpx, feedparser) load only when a command needs the network,
+    # and OPML (defusedxml) only for an import or export: the window starts without them.
+    from reader_app import opml
     from reader_app.discovery import Discovery
     from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 
@@ -221,6 +222,8 @@ class Library:
 
     def import_opml(self, data: bytes, *, source: str = "OPML") -> OpmlImportReport:
         """Import subscriptions in one transaction. OpmlError (nothing imported) for a bad file."""
+        from reader_app import opml
+
         document = opml.parse_opml(data, source=source)
         now = self._clock()
         wanted = []
@@ -247,6 +250,8 @@ class Library:
         )
 
     def export_opml(self) -> bytes:
+        from reader_app import opml
+
         feeds = [
             opml.ExportFeed(
                 url=s.feed.url,

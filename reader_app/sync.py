@@ -12,7 +12,6 @@ never raised. Progress is reported after each feed's write, so counts update as 
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
 import queue
@@ -21,12 +20,20 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from reader_app.domain import Changes, EntryId, FeedId
+from reader_app.domain import Changes, EntryId
+from reader_app.domain.sync import (
+    FeedOutcome,
+    FeedResult,
+    SyncOptions,
+    SyncProgress,
+    SyncReport,
+    SyncSelection,
+)
 from reader_app.errors import ParseError
 from reader_app.ingest.decide import decide_entries
 from reader_app.ingest.fetch import Fetcher, FetchLimits
@@ -38,90 +45,20 @@ from reader_app.storage import Database, Transaction
 from reader_app.storage import entries as entry_store
 from reader_app.storage import updates as update_store
 
+__all__ = [
+    "FeedOutcome",
+    "FeedResult",
+    "SyncEngine",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncReport",
+    "SyncSelection",
+    "open_engine",
+]
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-
-class FeedOutcome(enum.Enum):
-    UPDATED = "updated"  # fetched and parsed (new, changed or no articles)
-    NOT_MODIFIED = "not_modified"  # 304, or a body identical to the last one
-    FAILED = "failed"  # network, HTTP or parse error: stored on the feed
-    GONE = "gone"  # 410: updates stopped
-
-
-@dataclass(frozen=True, slots=True)
-class FeedResult:
-    """How one feed's update went."""
-
-    feed_id: FeedId
-    url: str
-    title: str | None
-    outcome: FeedOutcome
-    new_entries: int = 0
-    updated_entries: int = 0
-    error: str | None = None
-    warning: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SyncProgress:
-    """Reported after each feed is written: the window refreshes what ``changes`` names."""
-
-    done: int
-    total: int
-    result: FeedResult
-    changes: Changes
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    total: int
-    results: tuple[FeedResult, ...]
-    cancelled: bool = False
-
-    def count(self, outcome: FeedOutcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def updated(self) -> int:
-        return self.count(FeedOutcome.UPDATED)
-
-    @property
-    def not_modified(self) -> int:
-        return self.count(FeedOutcome.NOT_MODIFIED)
-
-    @property
-    def failed(self) -> int:
-        return self.count(FeedOutcome.FAILED) + self.count(FeedOutcome.GONE)
-
-    @property
-    def new_entries(self) -> int:
-        return sum(r.new_entries for r in self.results)
-
-
-@dataclass(frozen=True, slots=True)
-class SyncSelection:
-    """Which feeds: named ones (always), those with tags, or all; due ones unless forced."""
-
-    feed_ids: frozenset[FeedId] = field(default_factory=frozenset)
-    tags: frozenset[str] = field(default_factory=frozenset)
-    force: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SyncOptions:
-    """Everything a sync can be tuned by; the app builds it from the settings table."""
-
-    default_interval_minutes: int = 60
-    max_backoff_minutes: int = 24 * 60
-    max_connections: int = 16
-    max_per_host: int = 2
-    request_timeout_seconds: float = 30.0
-    max_feed_bytes: int = 16 * 1024 * 1024
-    parse_workers: int = 2
-    parse_timeout_seconds: float = 10.0
-    parse_memory_mb: int = 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,13 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader_app.errors import FetchError
-from reader_app.ingest.fetch import Fetcher, FetchLimits
 from reader_app.ingest.types import FetchOutcome, FetchRequest
+
+if TYPE_CHECKING:
+    from reader_app.ingest.fetch import Fetcher
 
 # Pictures in articles are rarely above a few megabytes; anything much larger is not worth
 # holding in the window's memory.
@@ -40,14 +43,9 @@ class AssetCache:
     ) -> None:
         self._dir = directory
         self._own_fetcher = fetcher is None
-        self._fetcher = fetcher or Fetcher(
-            FetchLimits(
-                total_timeout=timeout_seconds,
-                max_body_bytes=max_bytes,
-                max_connections=6,
-                max_per_host=2,
-            )
-        )
+        self._fetcher = fetcher
+        self._max_bytes = max_bytes
+        self._timeout = timeout_seconds
         self._lock = threading.Lock()
         self._url_locks: dict[str, threading.Lock] = {}
         self._failed: dict[str, str] = {}
@@ -81,13 +79,30 @@ class AssetCache:
                 return found
             if url in self._failed:
                 raise FetchError(self._failed[url])
-            result = self._fetcher.fetch(FetchRequest(url=url))
+            result = self._client().fetch(FetchRequest(url=url))
             if result.outcome is not FetchOutcome.OK or result.body is None:
                 message = result.error or f"{url}: no content"
                 self._failed[url] = message
                 raise FetchError(message)
             self._store(url, result.body)
             return result.body
+
+    def _client(self) -> Fetcher:
+        """The HTTP client, made on first use: showing cached pictures (and starting the
+        window) does not load the HTTP library."""
+        with self._lock:
+            if self._fetcher is None:
+                from reader_app.ingest.fetch import Fetcher, FetchLimits
+
+                self._fetcher = Fetcher(
+                    FetchLimits(
+                        total_timeout=self._timeout,
+                        max_body_bytes=self._max_bytes,
+                        max_connections=6,
+                        max_per_host=2,
+                    )
+                )
+            return self._fetcher
 
     def _store(self, url: str, data: bytes) -> None:
         """Write atomically, so a reader never sees half a file. A full disk only costs the
@@ -107,5 +122,7 @@ class AssetCache:
             return
 
     def close(self) -> None:
-        if self._own_fetcher:
-            self._fetcher.close()
+        with self._lock:
+            if self._own_fetcher and self._fetcher is not None:
+                self._fetcher.close()
+                self._fetcher = None

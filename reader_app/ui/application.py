@@ -21,11 +21,11 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from reader_app import APP_NAME, __version__
+from reader_app.domain.sync import SyncOptions
 from reader_app.errors import ReaderAppError, SchemaTooNewError
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
-from reader_app.sync import SyncOptions
 from reader_app.ui import theme
 from reader_app.ui.dialogs.errors import BugDialog, show_error
 from reader_app.ui.main_window import MainWindow

@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app import APP_TITLE
-from reader_app.domain import Changes, EntryId, Feed, FeedId, StateChange
+from reader_app.domain import Changes, EntryId, StateChange
+from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport
 from reader_app.errors import ReaderAppError
 from reader_app.ingest.assets import AssetCache
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
-from reader_app.sync import SyncOptions, SyncProgress, SyncReport
 from reader_app.ui import theme
 from reader_app.ui.actions import MENUS, build_actions, spec
 from reader_app.ui.dialogs.about import show_about
@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         self.open_url = open_url
         self.sync_options = sync_options
         self.clock = clock
-        self.feeds_by_id: dict[FeedId, Feed] = {}
         self._state = WindowState(paths.config_dir / "window.ini")
         self._quitting = False
 
@@ -120,7 +119,6 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
 
-        self._reload_feeds()
         self._restore_state()
         self._update_stack()
         if auto_sync:
@@ -436,11 +434,8 @@ class MainWindow(QMainWindow):
 
     # --- feeds ----------------------------------------------------------------------------
 
-    def _reload_feeds(self) -> None:
-        self.feeds_by_id = {summary.feed.id: summary.feed for summary in self.library.feeds()}
-
     def _feed_icon(self, feed_id: int) -> QIcon | None:
-        feed = self.feeds_by_id.get(FeedId(feed_id))
+        feed = self.feed_model.feed(feed_id)
         return self.favicons.icon(feed) if feed is not None else None
 
     def open_dialog(self, dialog: QDialog) -> None:
@@ -505,8 +500,6 @@ class MainWindow(QMainWindow):
         """Refresh everything ``changes`` touches, and nothing else."""
         if changes.empty:
             return
-        if changes.feeds or changes.feeds_removed or changes.tags:
-            self._reload_feeds()
         self.feed_model.apply_changes(changes)
         if changes.tags:
             self.tag_filter.reload()
@@ -516,7 +509,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _update_stack(self) -> None:
-        empty = not self.feeds_by_id
+        empty = not self.feed_model.feeds()
         self.stack.setCurrentWidget(self.first_run if empty else self.main_splitter)
         self._update_title()
 
@@ -548,7 +541,7 @@ class MainWindow(QMainWindow):
     def _sync_finished(self, report: SyncReport) -> None:
         self.sync_bar.hide()
         self.sync_label.setText(self.sync.summary_text(report))
-        self.favicons.prefetch(self.feeds_by_id.values())
+        self.favicons.prefetch(self.feed_model.feeds())
 
     def _sync_failed(self, exc: BaseException) -> None:
         self.sync_bar.hide()

@@ -35,7 +35,7 @@ class Reading:
         except ReaderAppError:
             self._w.article_view.clear()
             return
-        feed = self._w.feeds_by_id.get(entry.feed_id)
+        feed = self._w.feed_model.feed(entry.feed_id)
         allow = (
             entry_id in self._images_allowed
             or self._w.settings.get_bool("reading.load_remote_images")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader_app.domain import Changes, Feed
+from reader_app.domain.sync import SyncSelection
 from reader_app.errors import ReaderAppError
-from reader_app.sync import SyncSelection
 from reader_app.ui.dialogs.add_feed import AddFeedDialog
 from reader_app.ui.dialogs.errors import confirm_remove_feed
 from reader_app.ui.dialogs.feed_properties import (

@@ -45,9 +45,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 
+from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 from reader_app.errors import ReaderAppError
 from reader_app.library import Library
-from reader_app.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 
 log = logging.getLogger(__name__)
 

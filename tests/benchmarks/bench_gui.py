@@ -96,7 +96,7 @@ def _child_measure(home: Path, repeat: int) -> dict[str, float]:
     w = window  # the attributes below are MainWindow's
     QApplication.processEvents()
     rng = random.Random(7)
-    feeds = sorted(w._feeds)  # type: ignore[attr-defined]
+    feeds = sorted(f.id for f in w.feed_model.feeds())  # type: ignore[attr-defined]
     tags = sorted({t.name for t in w.library.tags()})  # type: ignore[attr-defined]
     view = w.article_list  # type: ignore[attr-defined]
     pane = w.article_view  # type: ignore[attr-defined]

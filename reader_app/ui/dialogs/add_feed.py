@@ -52,7 +52,7 @@ from reader_app.ui.tasks import Tasks
 if TYPE_CHECKING:
     # The network stack (httpx, feedparser) loads when discovery first runs, not at start-up.
     from reader_app.discovery import Discovery, FeedCandidate
-    from reader_app.sync import SyncOptions
+    from reader_app.domain.sync import SyncOptions
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from reader_app.domain import Changes
 from reader_app.errors import OpmlError
 from reader_app.library import Library, OpmlImportReport
-from reader_app.opml import MAX_OPML_BYTES
 from reader_app.ui.dialogs.errors import (
     EXPECTED_ERRORS,
     describe_error,
@@ -52,6 +51,8 @@ OPML_FILTERS = "OPML files (*.opml);;XML files (*.xml);;All files (*)"
 def read_opml_file(path: Path) -> bytes:
     """The file's bytes, at most one byte past the import limit (the parser then refuses it
     by size without the whole of a huge file ever being in memory)."""
+    from reader_app.opml import MAX_OPML_BYTES  # loaded for an import, not at start-up
+
     try:
         with path.open("rb") as handle:
             return handle.read(MAX_OPML_BYTES + 1)

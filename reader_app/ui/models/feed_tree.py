@@ -197,6 +197,10 @@ class FeedTreeModel(QAbstractItemModel):
         summary = self._summaries.get(FeedId(feed_id))
         return None if summary is None else summary.feed
 
+    def feeds(self) -> list[Feed]:
+        """Every feed as last read (the window's one copy of the feed list)."""
+        return [summary.feed for summary in self._summaries.values()]
+
     def count_of(self, selection: Selection) -> int:
         """The count shown beside ``selection``'s row (unread; starred for Starred)."""
         if selection.view is not None:
