@@ -333,7 +333,19 @@ class MainWindow(QMainWindow):
         self._show_selection(self.feed_tree.current_selection() or ALL)
         entry_text = self._state.text("entry")
         if entry_text.isdecimal():
-            self.article_list.select_entry(EntryId(int(entry_text)), mark_read=False)
+            self._restore_entry(EntryId(int(entry_text)))
+
+    def _restore_entry(self, entry_id: EntryId) -> None:
+        """Select last session's article. One beyond the first page waits for the list's
+        complete ids (read on a worker) instead of reading them here and delaying the
+        window's first paint."""
+        if self.article_model.complete or self.article_model.row_of(entry_id) is not None:
+            self.article_list.select_entry(entry_id, mark_read=False)
+            return
+        self.article_model.loaded.connect(
+            lambda: self.article_list.select_entry(entry_id, mark_read=False),
+            Qt.ConnectionType.SingleShotConnection,
+        )
 
     def _default_geometry(self) -> None:
         screen = QGuiApplication.primaryScreen()

@@ -18,7 +18,7 @@ from reader_app.settings import Settings
 from reader_app.sync import SyncOptions
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.selection import Selection, SmartView
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, add_feed_with_entries
 from tests.support.feedserver import FeedServer, rss
 
 MakeWindow = Callable[..., MainWindow]
@@ -309,3 +309,19 @@ def test_a_write_that_fails_shows_a_message_and_the_window_goes_on(
     assert "closed" in box.text()
     box.accept()
     assert window.isVisible()
+
+
+def test_an_article_far_down_the_list_is_restored_once_the_list_has_loaded(
+    qtbot: QtBot, make_window: MakeWindow, library: Library, clock: FixedClock
+) -> None:
+    feed = add_feed_with_entries(library, "https://many.example/feed", 450)
+    window = make_window()
+    window.feed_tree.select(Selection(feed_id=feed))
+    qtbot.waitUntil(lambda: window.article_model.complete)
+    far = window.article_model.entry_id(440)  # beyond the first page of 200
+    assert window.article_list.select_entry(far, mark_read=False)
+    window.close()
+
+    again = make_window(window.settings)
+    qtbot.waitUntil(lambda: again.article_list.current_entry_id() == far)
+    assert not library.entry(far).read
