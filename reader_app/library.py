@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,8 +100,20 @@ class Library:
 
     # Feeds
 
-    def feeds(self) -> list[FeedSummary]:
-        return self._db.read(feed_store.list_feeds)
+    def feeds(self, ids: Iterable[int] | None = None) -> list[FeedSummary]:
+        """Every feed, sorted by displayed title; with ``ids``, only those (missing ones are
+        left out): one query however many, for refreshing a few rows."""
+        if ids is None:
+            return self._db.read(feed_store.list_feeds)
+        wanted = sorted(set(ids))
+        found: list[FeedSummary] = []
+        # Bounded statements: SQLite limits bound parameters.
+        for start in range(0, len(wanted), 500):
+            found.extend(
+                self._db.read(partial(feed_store.list_feeds, ids=wanted[start : start + 500]))
+            )
+        found.sort(key=lambda s: (s.feed.display_title.casefold(), s.feed.id))
+        return found
 
     def resolve_feed(self, ref: str | int) -> FeedId:
         """A feed id from an id (``12``, ``"12"``) or a URL; FeedNotFoundError if none."""

@@ -70,12 +70,16 @@ def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
     )
 
 
-def list_feeds(session: Session) -> list[FeedSummary]:
-    """Every feed with its unread count, sorted by the title the user sees."""
-    tags = tag_store.tags_by_feed(session)
+def list_feeds(session: Session, ids: Sequence[int] | None = None) -> list[FeedSummary]:
+    """Every feed (or those of ``ids`` that exist) with its unread count, sorted by the title
+    the user sees."""
+    stmt = select(*_FEED_COLUMNS)
+    if ids is not None:
+        stmt = stmt.where(FeedRow.id.in_(list(ids)))
+    tags = tag_store.tags_by_feed(session, ids)
     summaries = [
         FeedSummary(feed=_to_feed(row, tags.get(row["id"], ())), unread_count=row["unread_count"])
-        for row in session.execute(select(*_FEED_COLUMNS)).mappings()
+        for row in session.execute(stmt).mappings()
     ]
     summaries.sort(key=lambda s: (s.feed.display_title.casefold(), s.feed.id))
     return summaries

@@ -57,6 +57,7 @@ from reader_app.ui.dialogs.preferences import PreferencesDialog
 from reader_app.ui.favicons import Favicons
 from reader_app.ui.models.article_table import ArticleTableModel
 from reader_app.ui.models.feed_tree import FeedTreeModel
+from reader_app.ui.models.feed_tree_update import FeedTreeUpdate, read_update
 from reader_app.ui.reading import Reading
 from reader_app.ui.resources import resource_path
 from reader_app.ui.selection import ALL, Selection, SmartView, entry_query
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self._state = WindowState(paths.config_dir / "window.ini")
         self._quitting = False
+        self._sync_changes = Changes()  # landed, not yet shown (see _refresh_after_sync)
+        self._sync_refreshing = False
 
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(QIcon(str(resource_path("reader-app.svg"))))
@@ -526,7 +529,9 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _update_title(self) -> None:
-        unread = self.library.unread_total()
+        self._show_unread_total(self.feed_model.count_of(Selection(view=SmartView.UNREAD)))
+
+    def _show_unread_total(self, unread: int) -> None:
         self.setWindowTitle(f"{APP_TITLE} ({unread} unread)" if unread else APP_TITLE)
 
     # --- sync -----------------------------------------------------------------------------
@@ -545,12 +550,41 @@ class MainWindow(QMainWindow):
         self.sync_bar.setRange(0, max(last.total, 1))
         self.sync_bar.setValue(last.done)
         self.sync_label.setText(self.sync.status_text(last))
-        changes = Changes()
         for progress in batch:
-            changes |= progress.changes
-        self.apply_changes(changes)
+            self._sync_changes |= progress.changes
+        self._refresh_after_sync()
+
+    def _refresh_after_sync(self) -> None:
+        """Read what landed on a worker, then show it here without touching the database
+        (see models/feed_tree_update.py); one read at a time, the rest gathered for the
+        next, so a fast sync costs the window a refresh per read, not per feed."""
+        if self._sync_refreshing or self._sync_changes.empty:
+            if not self._sync_refreshing and not self.sync.running:
+                self.feed_model.settle_order()
+            return
+        changes, self._sync_changes = self._sync_changes, Changes()
+        self._sync_refreshing = True
+        now = self.clock()
+
+        def done(update: FeedTreeUpdate) -> None:
+            self._sync_refreshing = False
+            self.feed_model.apply_update(update, keep_order=True)
+            self.article_model.apply_changes(update.changes)
+            self._show_unread_total(update.view_counts[SmartView.UNREAD])
+            self._refresh_after_sync()
+
+        def failed(exc: BaseException) -> None:
+            self._sync_refreshing = False
+            self._sync_changes |= changes
+            if isinstance(exc, (ReaderAppError, OSError)):
+                self.statusBar().showMessage(f"Could not read the library: {exc}", 10_000)
+            else:
+                self.show_bug(exc)
+
+        self.tasks.run(lambda: read_update(self.library, changes, now), done, failed)
 
     def _sync_finished(self, report: SyncReport) -> None:
+        self._refresh_after_sync()
         self.sync_bar.hide()
         self.sync_label.setText(self.sync.summary_text(report))
         self.favicons.prefetch(self.feed_model.feeds())

@@ -64,6 +64,7 @@ def run_scenarios(
     feeds: int,
     *,
     options: SyncOptions,
+    real_window: Path | None = None,
 ) -> list[Outcome]:
     from PySide6.QtCore import QObject, Qt, QTimer, Slot
     from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -175,8 +176,40 @@ def run_scenarios(
     assert isinstance(app, QApplication)
     window = Window()
     window.show()
-    controller = SyncController(library, lambda: options, window)
-    controller.progress.connect(window.on_progress)
+    if real_window is None:
+        controller = SyncController(library, lambda: options, window)
+        controller.progress.connect(window.on_progress)
+    else:
+        # The reading window itself: its feed tree, article list and status bar refresh from
+        # each batch as they do for a user. The stand-in window above only records.
+        from reader_app.paths import resolve_paths
+        from reader_app.settings import Settings
+        from reader_app.ui.application import follow_theme
+        from reader_app.ui.main_window import MainWindow
+
+        settings = Settings()
+        follow_theme(app, settings)
+        paths = resolve_paths(real_window)
+        paths.ensure()
+        reading = MainWindow(
+            library, settings, paths, sync_options=lambda: options, auto_sync=False
+        )
+        reading.resize(1280, 800)
+        reading.show()
+        window.hide()
+        apply_batch = reading._sync_progress
+
+        def timed_batch(items: list[SyncProgress]) -> None:
+            started = time.perf_counter()
+            apply_batch(items)
+            spent = time.perf_counter() - started
+            window.slot_max = max(window.slot_max, spent)
+            window.slot_total += spent
+            window.events += len(items)
+
+        reading.sync.progress_batch.disconnect(apply_batch)
+        reading.sync.progress_batch.connect(timed_batch)
+        controller = reading.sync
     controller.progress_batch.connect(window.on_batch)
     controller.finished.connect(window.on_finished)
     controller.failed.connect(window.on_failed)
@@ -252,6 +285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0, help="the farm's port; 0 picks one")
+    parser.add_argument(
+        "--window",
+        choices=("stand-in", "real"),
+        default="stand-in",
+        help="'real': the reading window (MainWindow) applies every batch, as for a user",
+    )
     args = parser.parse_args(argv)
     faulthandler.enable()
     if args.feeds < 1:
@@ -280,7 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         imported = library.import_opml(farm.opml(), source="feeds.opml")
         print(f"  imported {len(imported.added)} feeds into {tmp}", file=sys.stderr, flush=True)
         prepare(library, scenarios[0], options)
-        outcomes = run_scenarios(library, farm, scenarios, args.feeds, options=options)
+        outcomes = run_scenarios(
+            library,
+            farm,
+            scenarios,
+            args.feeds,
+            options=options,
+            real_window=Path(tmp) / "home" if args.window == "real" else None,
+        )
     every_gap = [gap for o in outcomes for gap in o.gaps_ms]
     stats = gap_stats(every_gap)
     verdict = "within" if stats["max"] <= STALL_MS else "over"

@@ -550,3 +550,30 @@ def test_view_icons_follow_a_palette_change(qapp, tree: FeedTree, model: FeedTre
     finally:
         qapp.setPalette(before)
         qapp.processEvents()
+
+
+def test_an_update_read_elsewhere_is_shown_without_moving_renamed_rows_until_settled(
+    qtbot, qtmodeltester, library: Library, model: FeedTreeModel, filled_library: Ids, clock
+) -> None:
+    from reader_app.ui.models.feed_tree_update import read_update
+
+    late = add_feed_with_entries(library, "https://zzz.example/feed", 4)
+    model.reload()
+    before = outline(model)
+    assert before[-2:] == ["misc.example/feed 5", "zzz.example/feed 4"]
+    # The last untagged feed gets a title that sorts first, and loses two articles.
+    changes = (
+        library.rename_feed(late, "AAA first")
+        | library.mark_read(unread_ids(library, late, 2)).changes
+    )
+    update = read_update(library, changes, clock())
+
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.apply_update(update, keep_order=True)
+    assert outline(model)[-2:] == ["misc.example/feed 5", "AAA first 2"]
+    qtmodeltester.check(model)
+
+    with qtbot.waitSignal(model.modelReset):
+        model.settle_order()
+    assert outline(model)[-2:] == ["AAA first 2", "misc.example/feed 5"]
+    qtmodeltester.check(model)

@@ -137,3 +137,13 @@ def test_turning_updates_back_on_after_a_410(
     off = library.feed(feed.id)
     assert not off.updates_enabled
     assert off.next_check == back.next_check
+
+
+def test_feeds_by_id_reads_only_those_that_exist(library: Library) -> None:
+    a = library.add_feed("https://a.example/feed", title="Beta")
+    b = library.add_feed("https://b.example/feed", title="alpha", tags=("News",))
+    library.add_feed("https://c.example/feed", title="Gamma")
+    found = library.feeds([a.id, b.id, 9999])
+    assert [s.feed.id for s in found] == [b.id, a.id]  # sorted by displayed title
+    assert found[0].feed.tags == ("News",)
+    assert library.feeds([]) == []

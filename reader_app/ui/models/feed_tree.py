@@ -16,7 +16,7 @@ The rows themselves are built by ``feed_tree_nodes`` (pure, no Qt), what a row s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,12 +34,12 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from reader_app.domain import Changes, Feed, FeedId, FeedSummary
 from reader_app.domain.tags import tag_and_ancestors
-from reader_app.errors import FeedNotFoundError
 from reader_app.library import Library
 from reader_app.ui.models.feed_drag import FEED_MIME_TYPE, dragged_feed_ids, feed_ids_mime
 from reader_app.ui.models.feed_labels import (
     count_phrase,
     feed_is_failing,
+    feed_label,
     feed_tooltip,
     tag_tooltip,
 )
@@ -51,7 +51,8 @@ from reader_app.ui.models.feed_tree_nodes import (
     parent_tag,
     tag_counts,
 )
-from reader_app.ui.selection import Selection, SmartView, entry_query
+from reader_app.ui.models.feed_tree_update import FeedTreeUpdate, read_everything, read_update
+from reader_app.ui.selection import Selection, SmartView
 
 SelectionRole = Qt.ItemDataRole.UserRole + 1  # the row's Selection
 FeedIdRole = Qt.ItemDataRole.UserRole + 2  # the feed id of a feed row, else None
@@ -60,9 +61,6 @@ CountRole = Qt.ItemDataRole.UserRole + 3  # the number drawn beside the title (0
 Index = QModelIndex | QPersistentModelIndex
 _TOP = QModelIndex()  # the invisible root's index, as a default argument
 IconProvider = Callable[[int], QIcon | None]  # feed id -> favicon, or None
-
-# Beyond this many changed feeds one full read is cheaper than a read per feed.
-_MAX_SINGLE_READS = 32
 
 
 def _utc_now() -> datetime:
@@ -99,34 +97,77 @@ class FeedTreeModel(QAbstractItemModel):
         self._feed_icon: QIcon | None = None
         self._error_icon: QIcon | None = None
         self._tree = FeedNodes()
-        self._read_feeds()
-        self._read_view_counts()
+        self._order_stale = False
+        first = read_everything(library, clock())
+        self._summaries = {s.feed.id: s for s in first.everything or ()}
+        self._order = [s.feed.id for s in first.everything or ()]
+        self._view_counts = dict(first.view_counts)
         self._build()
 
     # -- public API -------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Read every feed again and rebuild the tree (views re-select by Selection)."""
-        self.beginResetModel()
-        self._read_feeds()
-        self._read_view_counts()
-        self._build()
-        self.endResetModel()
+        self.apply_update(read_everything(self._library, self._clock()))
 
     def apply_changes(self, changes: Changes) -> None:
-        """Refresh what ``changes`` touched: counts and feed rows in place, or a rebuild when
-        feeds or tags came, went or were renamed."""
+        """Refresh what ``changes`` touched, reading here (after the user's own writes)."""
         if changes.empty:
             return
-        if changes.tags or changes.feeds_removed:
+        self.apply_update(read_update(self._library, changes, self._clock()))
+
+    def apply_update(self, update: FeedTreeUpdate, *, keep_order: bool = False) -> None:
+        """Show an update read elsewhere (``read_update``), without reading anything.
+
+        Counts and feed rows change in place; the tree is rebuilt when feeds come or go or
+        a feed's tags change. A renamed feed moves to its place in the order at once, or with
+        ``keep_order`` (during a sync, when the first fetch names many feeds) only at the next
+        ``settle_order``, so the rows do not jump under the reader.
+        """
+        if update.everything is not None:
+            self._rebuild(
+                {s.feed.id: s for s in update.everything},
+                [s.feed.id for s in update.everything],
+                update.view_counts,
+            )
+            return
+        summaries = dict(self._summaries)
+        rebuild = False
+        renamed = False
+        found = {s.feed.id for s in update.fresh}
+        for summary in update.fresh:
+            old = summaries.get(summary.feed.id)
+            if old is None or old.feed.tags != summary.feed.tags:
+                rebuild = True
+            elif old.feed.display_title != summary.feed.display_title:
+                renamed = True
+            summaries[summary.feed.id] = summary
+        for gone in update.changes.feeds - found:
+            rebuild = rebuild or summaries.pop(gone, None) is not None
+        if set(update.unread) != set(summaries):
+            # Feeds came or went in another write this update does not know of.
             self.reload()
             return
-        if changes.feeds and not self._refresh_feeds(changes.feeds):
-            self.reload()
+        for fid, count in update.unread.items():
+            if summaries[fid].unread_count != count:
+                summaries[fid] = FeedSummary(feed=summaries[fid].feed, unread_count=count)
+        if rebuild or (renamed and not keep_order):
+            self._rebuild(summaries, _sorted_ids(summaries.values()), update.view_counts)
             return
-        self._read_view_counts()
+        self._order_stale = self._order_stale or renamed
+        self._summaries = summaries
+        if renamed:
+            for summary in update.fresh:
+                for node in self._tree.feeds.get(summary.feed.id, ()):
+                    node.label = feed_label(summary.feed)
+        self._view_counts = dict(update.view_counts)
         self._recount_tags()
-        self._emit_counts_changed(changes.feeds)
+        self._emit_counts_changed(update.changes.feeds)
+
+    def settle_order(self) -> None:
+        """Put feeds renamed under ``keep_order`` in their place (after a sync)."""
+        if self._order_stale:
+            self._rebuild(self._summaries, _sorted_ids(self._summaries.values()), None)
 
     def set_tag_filter(self, tags: frozenset[str]) -> None:
         """Show only feeds carrying one of ``tags`` (or a tag nested below one), under those
@@ -321,22 +362,20 @@ class FeedTreeModel(QAbstractItemModel):
 
     # -- building ---------------------------------------------------------------------------
 
-    def _read_feeds(self) -> None:
-        summaries = self._library.feeds()
-        self._summaries = {s.feed.id: s for s in summaries}
-        self._order = [s.feed.id for s in summaries]
-
-    def _read_view_counts(self) -> None:
-        unread = self._library.unread_total()
-        today = self._library.count_entries(
-            entry_query(Selection(view=SmartView.TODAY), hide_read=True, now=self._clock())
-        )
-        self._view_counts = {
-            SmartView.ALL: unread,
-            SmartView.UNREAD: unread,
-            SmartView.STARRED: self._library.starred_count(),
-            SmartView.TODAY: today,
-        }
+    def _rebuild(
+        self,
+        summaries: dict[FeedId, FeedSummary],
+        order: list[FeedId],
+        view_counts: Mapping[SmartView, int] | None,
+    ) -> None:
+        self.beginResetModel()
+        self._summaries = summaries
+        self._order = order
+        self._order_stale = False
+        if view_counts is not None:
+            self._view_counts = dict(view_counts)
+        self._build()
+        self.endResetModel()
 
     def _build(self) -> None:
         self._tree = build_nodes(self._order, self._summaries, self._tag_filter)
@@ -347,33 +386,10 @@ class FeedTreeModel(QAbstractItemModel):
 
     # -- refreshing in place ----------------------------------------------------------------
 
-    def _refresh_feeds(self, feed_ids: frozenset[FeedId]) -> bool:
-        """Re-read changed feeds and every unread count; False when the tree must be rebuilt
-        (a feed is new or gone, or its title or tags changed)."""
-        if any(fid not in self._summaries for fid in feed_ids):
-            return False
-        if len(feed_ids) > _MAX_SINGLE_READS:
-            fresh = {s.feed.id: s.feed for s in self._library.feeds()}
-        else:
-            try:
-                fresh = {fid: self._library.feed(fid) for fid in feed_ids}
-            except FeedNotFoundError:
-                return False
-        counts = self._library.unread_counts()
-        if set(counts) != set(self._summaries):
-            return False
-        for fid, feed in fresh.items():
-            old = self._summaries[fid].feed
-            if old.display_title != feed.display_title or old.tags != feed.tags:
-                return False
-        for fid, summary in self._summaries.items():
-            feed = fresh.get(fid, summary.feed)
-            self._summaries[fid] = FeedSummary(feed=feed, unread_count=counts[fid])
-        return True
-
     def _emit_counts_changed(self, feed_ids: Iterable[FeedId]) -> None:
         """Counts may have changed anywhere above a feed; a few rows are cheap to redraw."""
         roles = [
+            Qt.ItemDataRole.DisplayRole,
             CountRole,
             Qt.ItemDataRole.FontRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -483,3 +499,9 @@ __all__ = [
     "Index",
     "SelectionRole",
 ]
+
+
+def _sorted_ids(summaries: Iterable[FeedSummary]) -> list[FeedId]:
+    """The library's order: by the title the user sees, then by id."""
+    ordered = sorted(summaries, key=lambda s: (s.feed.display_title.casefold(), s.feed.id))
+    return [s.feed.id for s in ordered]
