@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -44,6 +45,7 @@ from reader_app.ingest.assets import AssetCache
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
+from reader_app.sync_process import update_in_child
 from reader_app.ui import theme
 from reader_app.ui.actions import MENUS, build_actions, spec
 from reader_app.ui.dialogs.about import show_about
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         open_url: OpenUrl = QDesktopServices.openUrl,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         auto_sync: bool = True,
+        sync_in_child: bool = True,
     ) -> None:
         super().__init__()
         self.library = library
@@ -112,7 +115,16 @@ class MainWindow(QMainWindow):
         self.tasks.unhandled.connect(self.show_bug)
         self.assets = AssetCache(paths.image_cache_dir)
         self.favicons = Favicons(self.assets, self.tasks)
-        self.sync = SyncController(library, sync_options, self)
+        self.sync = SyncController(
+            library,
+            sync_options,
+            self,
+            # A child process: the sync's Python work never holds this process's GIL, so the
+            # window does not stall while it runs (see reader_app/sync_process.py).
+            runner=partial(update_in_child, library.path, log_file=paths.log_file)
+            if sync_in_child
+            else None,
+        )
         self.reading = Reading(self)
         self.subscriptions = Subscriptions(self)
 

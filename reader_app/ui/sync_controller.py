@@ -42,6 +42,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 
@@ -95,9 +96,21 @@ class _Relay(QObject):
     ended = Signal(int, object, object)  # serial, SyncReport | None, exception | None
 
 
-def _serve(
-    library: Library, jobs: queue.SimpleQueue[_Job | None], inbox: _Inbox, relay: _Relay
-) -> None:
+class Runner(Protocol):
+    """What runs one sync: ``Library.update_feeds`` in this process, or
+    ``reader_app.sync_process.update_in_child`` bound to the library's file."""
+
+    def __call__(
+        self,
+        selection: SyncSelection,
+        *,
+        options: SyncOptions,
+        on_progress: Callable[[SyncProgress], None],
+        cancel: threading.Event,
+    ) -> SyncReport: ...
+
+
+def _serve(run: Runner, jobs: queue.SimpleQueue[_Job | None], inbox: _Inbox, relay: _Relay) -> None:
     """The sync thread: run jobs one at a time until the ``None`` that ends it."""
 
     def on_progress(progress: SyncProgress) -> None:
@@ -106,7 +119,7 @@ def _serve(
 
     while (job := jobs.get()) is not None:
         try:
-            report = library.update_feeds(
+            report = run(
                 job.selection, options=job.options, on_progress=on_progress, cancel=job.cancel
             )
         # Everything goes to the GUI thread: an environment problem gets a message there, a
@@ -192,9 +205,12 @@ class SyncController(QObject):
         library: Library,
         options_provider: Callable[[], SyncOptions],
         parent: QObject | None = None,
+        *,
+        runner: Runner | None = None,
     ) -> None:
         super().__init__(parent)
         self._library = library
+        self._runner: Runner = runner or library.update_feeds
         self._options_provider = options_provider
         self._relay = _Relay(self)
         # Explicitly queued: the slots run on this object's (the GUI) thread.
@@ -334,7 +350,7 @@ class SyncController(QObject):
         if self._thread is None:
             self._thread = threading.Thread(
                 target=_serve,
-                args=(self._library, self._jobs, self._inbox, self._relay),
+                args=(self._runner, self._jobs, self._inbox, self._relay),
                 name="sync-controller",
                 # Never keeps the process alive after the window closed; see shutdown().
                 daemon=True,

@@ -89,9 +89,8 @@ def _child_start(home: Path, started_ns: int) -> dict[str, float]:
 def _child_measure(home: Path, repeat: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from reader_app.ui.selection import Selection, SmartView
-
     from reader_app.app import settle_heap
+    from reader_app.ui.selection import Selection, SmartView
 
     window = _make_window(home)
     w = window  # the attributes below are MainWindow's

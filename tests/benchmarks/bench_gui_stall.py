@@ -150,12 +150,14 @@ def run_scenarios(
         @Slot(object)
         def on_finished(self, report: SyncReport) -> None:
             self.report = report
-            QApplication.quit()
+            # exit(), not quit(): since Qt 6 quit() first closes every window, and closing the
+            # reading window shuts its sync down for good.
+            QApplication.exit(0)
 
         @Slot(object)
         def on_failed(self, error: BaseException) -> None:
             self.error = error
-            QApplication.quit()
+            QApplication.exit(0)
 
     class Probe(QObject):
         """A 5 ms timer that records when it fires; the gaps between firings are the stalls."""
@@ -216,7 +218,7 @@ def run_scenarios(
     probe = Probe(window)
     watchdog = QTimer(window)
     watchdog.setSingleShot(True)
-    watchdog.timeout.connect(app.quit)
+    watchdog.timeout.connect(lambda: QApplication.exit(1))
     app.processEvents()
     settle_heap()  # what the window does once it is built
 

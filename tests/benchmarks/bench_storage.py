@@ -95,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         lib, ids = build(Path(tmp) / "library.sqlite3", args.feeds, args.entries)
         some_feed = frozenset({ids[len(ids) // 2]})
-        figures = {
+        figures: dict[str, Callable[[], object]] = {
             "unread counts, every feed (Library.unread_counts)": lib.unread_counts,
             "every feed with tags and counts (Library.feeds)": lib.feeds,
             "unread counts, every tag (Library.tags)": lib.tags,

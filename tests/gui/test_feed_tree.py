@@ -553,9 +553,11 @@ def test_view_icons_follow_a_palette_change(qapp, tree: FeedTree, model: FeedTre
 
 
 def test_an_update_read_elsewhere_is_shown_without_moving_renamed_rows_until_settled(
-    qtbot, qtmodeltester, library: Library, model: FeedTreeModel, filled_library: Ids, clock
+    qtbot, qtmodeltester, library: Library, model: FeedTreeModel, filled_library: Ids
 ) -> None:
     from reader_app.ui.models.feed_tree_update import read_update
+
+    clock = FixedClock()
 
     late = add_feed_with_entries(library, "https://zzz.example/feed", 4)
     model.reload()

@@ -38,7 +38,7 @@ def make_window(
     opened: list[MainWindow] = []
     urls: list[QUrl] = []
 
-    def make(settings: Settings | None = None, **kwargs: object) -> MainWindow:
+    def make(settings: Settings | None = None) -> MainWindow:
         window = MainWindow(
             library,
             settings or Settings(),
@@ -47,7 +47,6 @@ def make_window(
             open_url=urls.append,
             clock=clock,
             auto_sync=False,
-            **kwargs,
         )
         window.opened_urls = urls  # type: ignore[attr-defined]
         qtbot.addWidget(window)
