@@ -312,15 +312,22 @@ def _prepare_interrupt(data_dir: Path, cli: Cli, server: FeedServer, delay: floa
 def _start_sync(data_dir: Path, home: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "READER_APP_HOME"}
     env["HOME"] = str(home)
-    return subprocess.Popen(
-        [sys.executable, "-m", "reader_app", "--data-dir", str(data_dir), "sync", "--all"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        # Its own process group: SIGINT goes to the whole group, as a terminal's Ctrl+C does
-        # (parser workers included).
-        start_new_session=True,
-    )
+    # As from a terminal: a test run started in the background (``cmd &``) has SIGINT ignored,
+    # which a child inherits (and Python then leaves ignored). A handled signal is reset to
+    # the default at exec, so handle it here while the child starts.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "reader_app", "--data-dir", str(data_dir), "sync", "--all"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            # Its own process group: SIGINT goes to the whole group, as a terminal's Ctrl+C
+            # does (parser workers included).
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_line(process: subprocess.Popen[bytes], needle: bytes, deadline: float) -> bytes:
