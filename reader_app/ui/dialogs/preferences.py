@@ -227,6 +227,19 @@ def _description(spec: SettingSpec) -> QLabel:
     return label
 
 
+# Settings declared for features still being built (keyboard profiles, retention): a choice
+# that changes nothing would mislead, so they are not offered until the feature reads them.
+NOT_YET_IN_EFFECT = frozenset(
+    {
+        "keyboard.profile",
+        "keyboard.single_key_shortcuts",
+        "retention.keep_days",
+        "retention.keep_per_feed",
+        "retention.keep_unread",
+    }
+)
+
+
 class PreferencesDialog(QDialog):
     """Edit the settings; OK validates, saves ``settings_file`` atomically, then applies.
 
@@ -249,7 +262,8 @@ class PreferencesDialog(QDialog):
         self.tabs = QTabWidget()
         groups: dict[str, list[SettingSpec]] = {}
         for spec in settings.specs:
-            groups.setdefault(group_of(spec.key), []).append(spec)
+            if spec.key not in NOT_YET_IN_EFFECT:
+                groups.setdefault(group_of(spec.key), []).append(spec)
         for group, specs in groups.items():
             self.tabs.addTab(self._page(specs), GROUP_TITLES.get(group, group.capitalize()))
 
