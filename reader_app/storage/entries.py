@@ -63,6 +63,16 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + _CHUNK]
 
 
+def _changes_of(rows: Iterable[tuple[int, int]]) -> Changes:
+    """The Changes of an UPDATE ... RETURNING id, feed_id."""
+    entries: set[EntryId] = set()
+    feeds: set[FeedId] = set()
+    for entry_id, feed_id in rows:
+        entries.add(EntryId(entry_id))
+        feeds.add(FeedId(feed_id))
+    return Changes(feeds=frozenset(feeds), entries=frozenset(entries))
+
+
 def _to_item(m: RowMapping) -> EntryItem:
     return EntryItem(
         id=EntryId(m["id"]),
@@ -173,15 +183,7 @@ def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> Ch
         .returning(EntryRow.id, EntryRow.feed_id)
         .execution_options(synchronize_session=False)
     )
-    changed: set[int] = set()
-    feeds: set[int] = set()
-    for entry_id, feed_id in result:
-        changed.add(entry_id)
-        feeds.add(feed_id)
-    return Changes(
-        feeds=frozenset(FeedId(f) for f in feeds),
-        entries=frozenset(EntryId(e) for e in changed),
-    )
+    return _changes_of((row[0], row[1]) for row in result)
 
 
 def get_entry(session: Session, entry_id: int) -> Entry | None:
@@ -222,8 +224,7 @@ def existing_entry_ids(session: Session, ids: Sequence[int]) -> set[int]:
 
 def set_read(session: Session, ids: Sequence[int], read: bool, now: datetime) -> Changes:
     """Mark articles read or unread; only rows whose state changes are touched."""
-    changed: set[int] = set()
-    feeds: set[int] = set()
+    rows: list[tuple[int, int]] = []
     for chunk in _chunks(ids):
         result = session.execute(
             update(EntryRow)
@@ -232,18 +233,12 @@ def set_read(session: Session, ids: Sequence[int], read: bool, now: datetime) ->
             .returning(EntryRow.id, EntryRow.feed_id)
             .execution_options(synchronize_session=False)
         )
-        for entry_id, feed_id in result:
-            changed.add(entry_id)
-            feeds.add(feed_id)
-    return Changes(
-        feeds=frozenset(FeedId(f) for f in feeds),
-        entries=frozenset(EntryId(e) for e in changed),
-    )
+        rows.extend((row[0], row[1]) for row in result)
+    return _changes_of(rows)
 
 
 def set_starred(session: Session, ids: Sequence[int], starred: bool, now: datetime) -> Changes:
-    changed: set[int] = set()
-    feeds: set[int] = set()
+    rows: list[tuple[int, int]] = []
     for chunk in _chunks(ids):
         result = session.execute(
             update(EntryRow)
@@ -252,13 +247,8 @@ def set_starred(session: Session, ids: Sequence[int], starred: bool, now: dateti
             .returning(EntryRow.id, EntryRow.feed_id)
             .execution_options(synchronize_session=False)
         )
-        for entry_id, feed_id in result:
-            changed.add(entry_id)
-            feeds.add(feed_id)
-    return Changes(
-        feeds=frozenset(FeedId(f) for f in feeds),
-        entries=frozenset(EntryId(e) for e in changed),
-    )
+        rows.extend((row[0], row[1]) for row in result)
+    return _changes_of(rows)
 
 
 def insert_entries(
