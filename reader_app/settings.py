@@ -15,14 +15,12 @@ import builtins
 import difflib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from reader_app.errors import SettingsError
+from reader_app.files import write_atomically
 
 SettingValue = bool | int | float | str
 
@@ -392,30 +390,11 @@ class Settings:
         """
         text = json.dumps(self.changed_values(), indent=2, sort_keys=True, ensure_ascii=False)
         payload = (text + "\n").encode("utf-8")
-        # Write beside the real file when path is a symlink (dotfile managers), so the rename
-        # updates the file the link points to instead of replacing the link.
-        target = Path(os.path.realpath(path))
-        folder = target.parent
-        temp_name: str | None = None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False
-            ) as handle:
-                temp_name = handle.name
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, target)
-            temp_name = None
+            write_atomically(path, payload, make_folder=True)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise SettingsError(f"Cannot save settings to {path}: {reason}") from exc
-        finally:
-            if temp_name is not None:
-                with suppress(OSError):
-                    os.unlink(temp_name)
-        _fsync_directory(folder)
 
     # --- values --------------------------------------------------------------------------
 
@@ -545,18 +524,3 @@ def _read_json_object(path: Path) -> tuple[dict[str, object] | None, str | None]
             "using default settings."
         )
     return data, None
-
-
-def _fsync_directory(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX. Best effort: Windows cannot open a directory,
-    # and some file systems refuse fsync on one; the file content is already safe either way.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -10,13 +10,13 @@ write: names are hashes inside its own folder.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader_app.errors import FetchError
+from reader_app.files import write_atomically
 from reader_app.ingest.types import FetchOutcome, FetchRequest
 
 if TYPE_CHECKING:
@@ -107,19 +107,8 @@ class AssetCache:
     def _store(self, url: str, data: bytes) -> None:
         """Write atomically, so a reader never sees half a file. A full disk only costs the
         cache entry: the bytes are still returned to the caller."""
-        target = self.path_for(url)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return
+        with suppress(OSError):
+            write_atomically(self.path_for(url), data, make_folder=True)
 
     def close(self) -> None:
         with self._lock:

@@ -106,7 +106,6 @@ class MainWindow(QMainWindow):
         self.sync_options = sync_options
         self.clock = clock
         self._state = WindowState(paths.config_dir / "window.ini")
-        self._quitting = False
         self._sync_changes = Changes()  # landed, not yet shown (see _refresh_after_sync)
         self._sync_refreshing = False
 
@@ -191,7 +190,7 @@ class MainWindow(QMainWindow):
             "file.add_feed": self.subscriptions.add_feed,
             "file.import_opml": self.subscriptions.import_opml,
             "file.export_opml": lambda: export_opml(self, self.library, self.tasks),
-            "file.quit": self.quit,
+            "file.quit": self.close,
             "edit.tag_filter": self.tag_filter.open_popup,
             "edit.clear_tag_filter": self.tag_filter.clear,
             "edit.preferences": self.edit_preferences,
@@ -639,10 +638,6 @@ class MainWindow(QMainWindow):
             self.subscriptions.import_opml(Path(value))
         else:
             self.subscriptions.add_feed(value)
-
-    def quit(self) -> None:
-        self._quitting = True
-        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

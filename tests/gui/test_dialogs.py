@@ -27,13 +27,14 @@ from pytestqt.qtbot import QtBot
 from reader_app import __version__
 from reader_app.domain import Changes, FeedId
 from reader_app.errors import FeedExistsError
+from reader_app.files import write_atomically
 from reader_app.library import Library
 from reader_app.paths import resolve_paths
 from reader_app.settings import SETTINGS, Settings
 from reader_app.ui.dialogs.about import AboutDialog
 from reader_app.ui.dialogs.add_feed import AddFeedDialog, TagCompleter, parse_tags, url_from_text
 from reader_app.ui.dialogs.errors import BugDialog, confirm_remove_feed, describe_error, show_error
-from reader_app.ui.dialogs.export_opml import export_opml, write_atomically
+from reader_app.ui.dialogs.export_opml import export_opml
 from reader_app.ui.dialogs.feed_properties import (
     FeedPropertiesDialog,
     edit_tags_dialog,

@@ -7,15 +7,13 @@ a full disk or a crash never leaves half a subscription list where a good one wa
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from reader_app.files import write_atomically
 from reader_app.library import Library
 from reader_app.ui.dialogs.errors import EXPECTED_ERRORS, describe_error, sentence, show_error
 from reader_app.ui.tasks import Tasks
@@ -24,34 +22,6 @@ log = logging.getLogger(__name__)
 
 EXPORT_FILTERS = "OPML files (*.opml);;XML files (*.xml);;All files (*)"
 DEFAULT_NAME = "subscriptions.opml"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step; on failure the old file is untouched.
-
-    Raises ``OSError`` (with the file name) when the folder is missing or not writable or the
-    disk is full; no temporary file is left behind.
-    """
-    target = Path(os.path.realpath(path))  # through a symlink, replace what it points to
-    temp_name: str | None = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        ) as handle:
-            temp_name = handle.name
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-        temp_name = None
-    except OSError as exc:
-        if exc.filename is None or exc.filename == temp_name:
-            exc.filename = str(path)  # name the file the user chose, not our temporary one
-        raise
-    finally:
-        if temp_name is not None:
-            with suppress(OSError):
-                os.unlink(temp_name)
 
 
 def choose_export_file(parent: QWidget | None, start: Path | None = None) -> Path | None:
