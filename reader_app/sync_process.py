@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 
 # How long a cancelled child may take to finish its current batch before it is terminated.
 STOP_GRACE_SECONDS = 5.0
+
+# The child's nice value above the window's: on a busy machine (two cores, the sync's parser
+# processes on both) the scheduler gives the window's painting about nine tenths of a core it
+# shares with the sync, so a refresh slows the sync a little instead of stalling the window.
+BACKGROUND_NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +127,21 @@ def update_in_child(
         receiver.close()
 
 
+def lower_priority(niceness: int = BACKGROUND_NICENESS) -> int:
+    """Make this process (and the parser processes it starts, which inherit it) yield the
+    CPU to the window; returns the new nice value (unchanged where the OS has none)."""
+    if not hasattr(os, "nice"):  # Windows: the sync still works, at normal priority
+        return 0
+    try:
+        return os.nice(niceness)
+    except OSError as exc:  # a sandbox may refuse; the sync still works
+        log.info("could not lower the sync process's priority: %s", exc)
+        return os.nice(0)
+
+
 def _child(job: _Job, stop: ProcessEvent, conn: Connection) -> None:
     """The child process: one sync, its progress sent as it goes, then the report."""
+    lower_priority()
     # Ctrl+C in a terminal reaches the whole process group: the parent decides, the child
     # stops when told to (or is terminated).
     signal.signal(signal.SIGINT, signal.SIG_IGN)

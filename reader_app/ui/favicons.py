@@ -118,6 +118,27 @@ def _fetch(assets: AssetCache, urls: tuple[str, ...]) -> _Found | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Missing:
+    feeds: list[tuple[FeedId, tuple[str, ...]]]  # with their candidate addresses
+    absent: frozenset[str]  # addresses checked and not in the disk cache
+
+
+def _without_icon(assets: AssetCache, feeds: list[Feed], skip: frozenset[str]) -> _Missing:
+    """On a worker: the feeds none of whose icon addresses is in the disk cache (addresses in
+    ``skip`` are known already: in memory, missing or asked for this run)."""
+    missing: list[tuple[FeedId, tuple[str, ...]]] = []
+    on_disk: dict[str, bool] = {}
+    for feed in feeds:
+        urls = candidate_urls(feed)
+        for url in urls:
+            if url not in skip and url not in on_disk:
+                on_disk[url] = assets.path_for(url).is_file()
+        if not any(on_disk.get(url, False) for url in urls):
+            missing.append((feed.id, urls))
+    return _Missing(missing, frozenset(url for url, there in on_disk.items() if not there))
+
+
 class Favicons(QObject):
     """``icon(feed)`` answers at once; ``icon_ready(feed_id)`` when a fetched icon arrives
     (the feed list then asks again)."""
@@ -149,31 +170,51 @@ class Favicons(QObject):
     def icon(self, feed: Feed) -> QIcon | None:
         """The feed's icon if it is in memory or on disk; otherwise None, and a fetch is
         queued (once per URL per run)."""
-        if feed.id in self._by_feed:
-            return self._by_feed[feed.id]
+        return self._icon_at(feed.id, candidate_urls(feed))
+
+    def _icon_at(self, feed_id: FeedId, urls: tuple[str, ...]) -> QIcon | None:
+        if feed_id in self._by_feed:
+            return self._by_feed[feed_id]
         to_fetch: list[str] = []
-        for url in candidate_urls(feed):
+        for url in urls:
             found = self._known(url)
             if found is not None:
-                self._by_feed[feed.id] = found
+                self._by_feed[feed_id] = found
                 return found
             if url in self._in_flight:
-                self._waiting.setdefault(url, set()).add(feed.id)
+                self._waiting.setdefault(url, set()).add(feed_id)
             elif url not in self._asked:
                 to_fetch.append(url)
-        self._queue_fetch(feed.id, tuple(to_fetch))
+        self._queue_fetch(feed_id, tuple(to_fetch))
         return None
 
     def prefetch(self, feeds: Iterable[Feed]) -> None:
         """Queue fetches for feeds whose icon is neither in memory nor on disk (after a sync
-        brought new feeds or icon addresses). Reads no image: they are decoded when shown."""
-        for feed in feeds:
-            if feed.id in self._by_feed or self._closed:
-                continue
-            urls = candidate_urls(feed)
-            if any(url in self._by_url or self._on_disk(url) for url in urls):
-                continue
-            self.icon(feed)
+        brought new feeds or icon addresses). Reads no image: they are decoded when shown.
+
+        Which addresses are on disk is found on a worker: for a thousand feeds the URL
+        parsing, hashing and file checks take tens of milliseconds, too long for the GUI
+        thread at the end of a sync."""
+        if self._closed:
+            return
+        wanted = [feed for feed in feeds if feed.id not in self._by_feed]
+        if not wanted:
+            return
+        skip = frozenset(self._by_url) | frozenset(self._not_on_disk) | frozenset(self._asked)
+        self._tasks.run(
+            partial(_without_icon, self._assets, wanted, skip),
+            on_done=self._fetch_missing,
+            on_error=lambda exc: log.error("checking cached icons failed", exc_info=exc),
+        )
+
+    def _fetch_missing(self, found: _Missing) -> None:
+        if self._closed:
+            return
+        # Checked on the worker: no need to look at the disk again for these.
+        self._not_on_disk.update(found.absent - self._by_url.keys())
+        for feed_id, urls in found.feeds:
+            if not any(url in self._by_url for url in urls):
+                self._icon_at(feed_id, urls)
 
     def shutdown(self) -> None:
         """Start no more fetches; results still arriving are dropped."""
@@ -197,11 +238,6 @@ class Favicons(QObject):
             self._asked.add(url)  # cached, but not a picture: never ask for it again
             return None
         return self._remember(url, images)
-
-    def _on_disk(self, url: str) -> bool:
-        if url in self._not_on_disk or url in self._asked:
-            return False
-        return self._assets.path_for(url).is_file()
 
     def _remember(self, url: str, images: list[QImage]) -> QIcon:
         icon = QIcon()

@@ -24,11 +24,13 @@ slot. The last line gives the longest stall and the 99th percentile over all sce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import itertools
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,9 +44,11 @@ from tests.benchmarks.bench_stall import (
     ControlProbe,
     GcRecorder,
     Outcome,
+    StackSampler,
     format_row,
     gap_stats,
     prepare,
+    print_stall_profile,
     tracked_objects,
 )
 from tests.benchmarks.feedfarm import FarmProcess, running_farm
@@ -65,6 +69,7 @@ def run_scenarios(
     *,
     options: SyncOptions,
     real_window: Path | None = None,
+    profile: bool = False,
 ) -> list[Outcome]:
     from PySide6.QtCore import QObject, Qt, QTimer, Slot
     from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -165,6 +170,7 @@ def run_scenarios(
         def __init__(self, parent: QObject) -> None:
             super().__init__(parent)
             self.ticks: list[float] = []
+            self.sampler: StackSampler | None = None
             self.timer = QTimer(self)
             self.timer.setTimerType(Qt.TimerType.PreciseTimer)
             self.timer.setInterval(PROBE_MS)
@@ -172,7 +178,10 @@ def run_scenarios(
 
         @Slot()
         def on_tick(self) -> None:
-            self.ticks.append(time.perf_counter())
+            now = time.perf_counter()
+            if self.sampler is not None and now - self.ticks[-1] > STALL_MS / 1000:
+                self.sampler.note_gap(self.ticks[-1], now)
+            self.ticks.append(now)
 
     app = QApplication.instance() or QApplication(["bench_gui_stall"])
     assert isinstance(app, QApplication)
@@ -228,6 +237,9 @@ def run_scenarios(
         window.started_at = time.perf_counter()
         controller.refresh_all()
 
+    def exec_loop() -> None:
+        app.exec()  # the sampler treats the GUI thread as idle while this frame is innermost
+
     outcomes: list[Outcome] = []
     for scenario in scenarios:
         if scenario == "incremental":
@@ -235,13 +247,17 @@ def run_scenarios(
             print(f"  farm advanced: {changed}", file=sys.stderr, flush=True)
         window.reset()
         probe.ticks = []
+        sampler = StackSampler(threading.get_ident(), exec_loop.__code__) if profile else None
+        probe.sampler = sampler
         QTimer.singleShot(0, start)
         watchdog.start(30 * 60 * 1000)
         print(f"  {scenario}: syncing {feeds} feeds…", file=sys.stderr, flush=True)
         objects_before = tracked_objects()
-        with GcRecorder() as gc_recorder:
+        with GcRecorder() as gc_recorder, contextlib.ExitStack() as stack:
+            if sampler is not None:
+                stack.enter_context(sampler)
             control = ControlProbe()
-            app.exec()
+            exec_loop()
             wall = time.perf_counter() - window.started_at
             control_gaps = control.stop()
             probe.timer.stop()
@@ -273,6 +289,8 @@ def run_scenarios(
             print(f"  ! the sync failed: {outcome.error!r}")
         elif outcome.report is None:
             print("  ! the watchdog stopped the event loop before the sync finished")
+        if sampler is not None:
+            print_stall_profile(sampler, gc_recorder, window.started_at, wall)
         print(flush=True)
     assert controller.shutdown(timeout=10.0), "the sync thread did not end"
     window.close()
@@ -293,8 +311,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="stand-in",
         help="'real': the reading window (MainWindow) applies every batch, as for a user",
     )
+    parser.add_argument(
+        "--profile-stalls",
+        action="store_true",
+        help=f"sample the threads' stacks and print what ran during gaps > {STALL_MS:g} ms",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        metavar="MS",
+        help="set sys.setswitchinterval in this process before anything starts",
+    )
     args = parser.parse_args(argv)
     faulthandler.enable()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval / 1000)
     if args.feeds < 1:
         parser.error("--feeds must be positive")
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -328,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.feeds,
             options=options,
             real_window=Path(tmp) / "home" if args.window == "real" else None,
+            profile=args.profile_stalls,
         )
     every_gap = [gap for o in outcomes for gap in o.gaps_ms]
     stats = gap_stats(every_gap)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from reader_app.domain.sync import FeedOutcome, SyncOptions, SyncProgress, SyncSelection
 from reader_app.errors import StorageError
 from reader_app.library import Library
-from reader_app.sync_process import update_in_child
+from reader_app.sync_process import BACKGROUND_NICENESS, update_in_child
 from tests.support.feedserver import FeedServer, rss
 
 
@@ -73,3 +75,29 @@ def test_a_file_that_is_not_a_library_is_an_environment_error(tmp_path: Path) ->
     with pytest.raises(StorageError):
         update_in_child(path, SyncSelection(force=True), options=SyncOptions())
     assert path.read_text(encoding="utf-8") == "not a database"
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_sync_process_runs_at_a_lower_priority_than_the_window(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    path = tmp_path / "library.sqlite3"
+    feed_server.route("/fast.xml", body=rss("fast", items=1))
+    feed_server.route("/slow.xml", body=rss("slow", items=1), delay=1.0)
+    with Library.open(path) as library:
+        library.add_feed(feed_server.url("/fast.xml"))
+        library.add_feed(feed_server.url("/slow.xml"))
+    children: list[int] = []
+
+    def on_progress(_progress: SyncProgress) -> None:
+        # Called while the child still works on the slow feed.
+        children.extend(
+            os.getpriority(os.PRIO_PROCESS, child.pid)
+            for child in multiprocessing.active_children()
+            if child.pid is not None
+        )
+
+    update_in_child(path, SyncSelection(force=True), options=SyncOptions(), on_progress=on_progress)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert children, "no sync process was seen"
+    assert min(children) == min(mine + BACKGROUND_NICENESS, 19)

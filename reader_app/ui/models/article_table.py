@@ -68,6 +68,7 @@ from reader_app.ui.models.article_columns import (
 )
 from reader_app.ui.models.article_rows import (
     CACHE_SIZE,
+    IdList,
     IdListLoader,
     RowCache,
     beyond,
@@ -82,6 +83,10 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 
 PAGE: Final = 200
+# Rows read at once when painting reaches rows not in the cache. Small, because it happens
+# inside a paint on the GUI thread: 64 rows take about 2 ms, 200 took 7 (mostly converting
+# them); a screen holds about 40.
+BLOCK: Final = 64
 # A change to more rows than this is not read back row by row: those rows are dropped from
 # the cache and repainted (read again when shown).
 REFRESH_LIMIT: Final = 2000
@@ -304,8 +309,8 @@ class ArticleTableModel(QAbstractTableModel):
             return self._fetch_block(row)
 
     def _fetch_block(self, row: int) -> EntryItem | None:
-        start = row - row % PAGE
-        block = [i for i in self._ids[start : start + PAGE] if i not in self._cache]
+        start = row - row % BLOCK
+        block = [i for i in self._ids[start : start + BLOCK] if i not in self._cache]
         try:
             found = self._library.entry_items(block)
         except ReaderAppError as exc:
@@ -372,24 +377,24 @@ class ArticleTableModel(QAbstractTableModel):
         except FeedNotFoundError:
             return None
 
-    def _ids_read(self, ids: list[EntryId]) -> None:
+    def _ids_read(self, ids: IdList) -> None:
         """The complete id list arrived: every matching article has a row from now on."""
         self._take_ids(ids)
         self._complete = True
         self._cursor = None
 
-    def _take_ids(self, fresh: list[EntryId]) -> None:
-        old = self._ids
+    def _take_ids(self, read: IdList) -> None:
+        old, fresh = self._ids, read.ids
         if fresh == old:
             return
         if not self._complete and fresh[: len(old)] == old:
             # The usual end of a feed switch: the rows below the first page arrive.
             self.beginInsertRows(QModelIndex(), len(old), len(fresh) - 1)
             self._ids = fresh
-            self._rows = None
+            self._rows = read.rows
             self.endInsertRows()
             return
-        merged = with_kept(old, fresh, self._kept)
+        merged = with_kept(old, fresh, self._kept, read.rows)
         if merged == old:
             return
         # PySide only resolves the overload with the hint by name; the hint lets the
@@ -398,7 +403,7 @@ class ArticleTableModel(QAbstractTableModel):
         moved = self.persistentIndexList()
         old_ids = [old[p.row()] for p in moved]
         self._ids = merged
-        self._rows = None
+        self._rows = read.rows if merged is fresh else None
         rows = self._row_map()
         targets = []
         for entry_id, index in zip(old_ids, moved, strict=True):
@@ -412,6 +417,7 @@ __all__ = [
     "CACHE_SIZE",
     "DATE",
     "FEED",
+    "BLOCK",
     "PAGE",
     "STAR",
     "TITLE",
