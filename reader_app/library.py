@@ -331,9 +331,14 @@ class Library:
     def count_entries(self, query: EntryQuery) -> int:
         return self._db.read(lambda s: entry_store.count_entries(s, query))
 
-    def entry_ids(self, query: EntryQuery) -> list[EntryId]:
-        """Every matching article id in list order (``limit``/``after`` ignored)."""
-        return self._db.read(lambda s: entry_store.entry_ids(s, query))
+    def entry_ids(
+        self, query: EntryQuery, *, check: Callable[[], None] | None = None
+    ) -> list[EntryId]:
+        """Every matching article id in list order (``limit``/``after`` ignored).
+
+        ``check`` is called every few thousand rows; an exception it raises abandons the
+        read and comes out of this call (for a worker whose result is no longer wanted)."""
+        return self._db.read(lambda s: entry_store.entry_ids(s, query, check))
 
     def entry_items(self, ids: Sequence[int]) -> dict[EntryId, EntryItem]:
         """List rows for ``ids``; ids that no longer exist are absent."""

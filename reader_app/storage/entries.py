@@ -137,16 +137,19 @@ def count_entries(session: Session, query: EntryQuery) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def entry_ids(session: Session, query: EntryQuery) -> list[EntryId]:
+def entry_ids(
+    session: Session, query: EntryQuery, check: Callable[[], None] | None = None
+) -> list[EntryId]:
     """The ids of every article ``query`` matches, in list order (``limit`` and ``after``
     ignored): what a lazy article list holds, paging the rows themselves in by id.
-    Served by the same indexes as ``query_entries``; one integer per row."""
+    Served by the same indexes as ``query_entries``; one integer per row. ``check``: see
+    ``first_column``."""
     stmt = _filtered(select(EntryRow.id), query)
     if query.newest_first:
         stmt = stmt.order_by(EntryRow.sort_at.desc(), EntryRow.id.desc())
     else:
         stmt = stmt.order_by(EntryRow.sort_at.asc(), EntryRow.id.asc())
-    return first_column(session.connection(), stmt)
+    return first_column(session.connection(), stmt, check)
 
 
 def items_by_id(session: Session, ids: Sequence[int]) -> dict[EntryId, EntryItem]:

@@ -7,7 +7,7 @@ strings and return strings, so they go to the driver directly with ``?`` paramet
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select
@@ -33,12 +33,20 @@ def with_in_list(statement: str, count: int) -> str:
     return f"{statement} ({placeholders(count)})"
 
 
-def first_column(connection: Connection, stmt: Select[Any]) -> list[Any]:
+# Rows fetched between two calls of a long read's ``check``: about 3 ms of work.
+CHECK_EVERY = 8192
+
+
+def first_column(
+    connection: Connection, stmt: Select[Any], check: Callable[[], None] | None = None
+) -> list[Any]:
     """The first column of every row of ``stmt``, fetched by the driver itself.
 
     For long id lists (an article list of 200,000 rows) SQLAlchemy's row objects cost two
     thirds of the time; the statement is still built with SQLAlchemy, and its parameters go
-    through each column type's own bind processing.
+    through each column type's own bind processing. ``check`` is called between batches of
+    rows; whatever it raises abandons the read (a list that is no longer wanted stops
+    within milliseconds instead of holding the GIL for a hundred).
     """
     dialect = connection.dialect
     compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
@@ -51,4 +59,10 @@ def first_column(connection: Connection, stmt: Select[Any]) -> list[Any]:
         value = values[key]
         params.append(processor(value) if processor is not None else value)
     cursor = connection.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
-    return [row[0] for row in cursor]
+    if check is None:
+        return [row[0] for row in cursor]
+    found: list[Any] = []
+    while batch := cursor.fetchmany(CHECK_EVERY):
+        check()
+        found.extend(row[0] for row in batch)
+    return found

@@ -57,7 +57,7 @@ def test_matches_the_reference_on_random_lists(seed: int) -> None:
     if rng.random() < 0.3:
         rng.shuffle(fresh)  # a re-sorted list
     kept = set(rng.sample(old, rng.randint(0, min(len(old), 80)))) if old else set()
-    rows = {e: r for r, e in enumerate(fresh)}
+    rows = {EntryId(e): r for r, e in enumerate(fresh)}
     expected = reference_with_kept(old, fresh, kept)
     assert with_kept(ids(old), ids(fresh), {EntryId(k) for k in kept}) == expected
     assert with_kept(ids(old), ids(fresh), {EntryId(k) for k in kept}, rows) == expected

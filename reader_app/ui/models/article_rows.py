@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -89,8 +89,16 @@ class IdList:
     rows: dict[EntryId, int]
 
 
-def read_id_list(library: Library, query: EntryQuery) -> IdList:
-    ids = library.entry_ids(query)
+class Superseded(Exception):
+    """Raised inside a worker's read whose result is no longer wanted: it stops early."""
+
+
+def read_id_list(
+    library: Library, query: EntryQuery, check: Callable[[], None] | None = None
+) -> IdList:
+    ids = library.entry_ids(query, check=check)
+    if check is not None:
+        check()
     return IdList(ids, dict(zip(ids, range(len(ids)), strict=True)))
 
 
@@ -173,8 +181,15 @@ class IdListLoader(QObject):
             self._read_here(token, query)
             return
         library = self._library
+
+        def check() -> None:
+            # On the worker: a newer query (or a deleted model) makes this read pointless,
+            # and 200,000 ids hold the GIL the GUI thread needs for the new list.
+            if token != self._token:
+                raise Superseded
+
         self._tasks.run(
-            lambda: read_id_list(library, query),
+            lambda: read_id_list(library, query, check),
             lambda ids: self._finish(token, query, ids),
             lambda exc: self._failed(token, exc),
         )
@@ -188,7 +203,7 @@ class IdListLoader(QObject):
         self._finish(token, query, ids)
 
     def _failed(self, token: int, exc: BaseException) -> None:
-        if not shiboken6.isValid(self) or token != self._token:
+        if not shiboken6.isValid(self) or token != self._token or isinstance(exc, Superseded):
             return
         self._loading = False
         self._reload_again = False

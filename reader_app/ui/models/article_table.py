@@ -414,10 +414,10 @@ class ArticleTableModel(QAbstractTableModel):
 
 
 __all__ = [
+    "BLOCK",
     "CACHE_SIZE",
     "DATE",
     "FEED",
-    "BLOCK",
     "PAGE",
     "STAR",
     "TITLE",
