@@ -7,6 +7,11 @@ defaults, so a changed default reaches users who never touched that setting.
 
 A damaged settings file must never stop the app from starting: ``Settings.load`` falls back to
 defaults and returns warnings for the user instead of raising.
+
+Besides the flat setting keys, the file may hold one member ``"shortcuts"``: the user's keyboard
+shortcut overrides, an object of action id -> list of key texts (an empty list unbinds the
+action). The core does not know action ids or key names (that is the window's keymap); here only
+the shape is checked, so a hand-edited file cannot hand the window anything but short strings.
 """
 
 from __future__ import annotations
@@ -30,6 +35,17 @@ _MAX_FILE_BYTES = 1024 * 1024
 
 # repr() of a hostile value from a file can be huge; messages only need enough to recognise it.
 _MAX_SHOWN_CHARS = 80
+
+# The file member holding shortcut overrides, and the limits of its shape: the window has a few
+# dozen actions with at most a handful of keys each, and Qt reads at most four keys a sequence.
+SHORTCUTS_KEY = "shortcuts"
+MAX_SHORTCUT_ACTIONS = 500
+MAX_ACTION_ID_CHARS = 100
+MAX_KEYS_PER_ACTION = 8
+MAX_KEY_CHARS = 64
+
+ShortcutOverrides = dict[str, tuple[str, ...]]
+ShortcutKeys = list[str] | tuple[str, ...]
 
 _TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 _FALSE_WORDS = frozenset({"false", "no", "off", "0"})
@@ -147,6 +163,70 @@ class SettingSpec:
         return SettingsError(
             f"Setting {self.key!r} cannot be {_show(value)}: expected {self.allowed()}."
         )
+
+
+def validate_shortcut_override(action_id: object, keys: object) -> tuple[str, ...]:
+    """Check one shortcut override's shape and return its keys as a tuple, or raise.
+
+    ``keys`` is a list or tuple of key texts such as ``"Ctrl+K"`` or ``"G, A"``; an empty one
+    means "unbound". Surrounding spaces are dropped and repeats removed (order kept). What the
+    texts mean is for the window's keymap to judge.
+    """
+    if (
+        not isinstance(action_id, str)
+        or not action_id
+        or len(action_id) > MAX_ACTION_ID_CHARS
+        or action_id.strip() != action_id
+        or not action_id.isprintable()
+    ):
+        raise SettingsError(
+            f"Shortcut override for {_show(action_id)}: an action id must be text of 1 to "
+            f"{MAX_ACTION_ID_CHARS} characters without surrounding spaces."
+        )
+    if not isinstance(keys, list | tuple):
+        raise SettingsError(
+            f"Shortcut override for {action_id!r} cannot be {_show(keys)}: expected a list "
+            "of key texts such as ['Ctrl+K'] (an empty list unbinds the action)."
+        )
+    if len(keys) > MAX_KEYS_PER_ACTION:
+        raise SettingsError(
+            f"Shortcut override for {action_id!r} has {len(keys)} keys: at most "
+            f"{MAX_KEYS_PER_ACTION} are allowed."
+        )
+    found: list[str] = []
+    for key in keys:
+        text = key.strip() if isinstance(key, str) else None
+        if not text or len(text) > MAX_KEY_CHARS or not text.isprintable():
+            raise SettingsError(
+                f"Shortcut override for {action_id!r} cannot hold {_show(key)}: each key must "
+                f"be text of 1 to {MAX_KEY_CHARS} characters, such as 'Ctrl+K'."
+            )
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
+def _read_shortcuts(value: object, path: Path) -> tuple[ShortcutOverrides, list[str]]:
+    """The usable overrides of a file's ``"shortcuts"`` member and a warning for each bad one."""
+    if not isinstance(value, dict):
+        return {}, [
+            f"{path}: {SHORTCUTS_KEY!r} must be an object of action id -> list of keys, not "
+            f"{_show(value)}; using the shortcuts of the keyboard profile."
+        ]
+    good: ShortcutOverrides = {}
+    warnings: list[str] = []
+    for action_id, keys in value.items():
+        if len(good) >= MAX_SHORTCUT_ACTIONS:
+            warnings.append(
+                f"{path}: more than {MAX_SHORTCUT_ACTIONS} shortcut overrides; the rest are "
+                "ignored."
+            )
+            break
+        try:
+            good[action_id] = validate_shortcut_override(action_id, keys)
+        except SettingsError as exc:
+            warnings.append(f"{path}: {exc} It is ignored.")
+    return good, warnings
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -335,6 +415,8 @@ class Settings:
         specs: Sequence[SettingSpec] = SETTINGS,
         values: Mapping[str, object] | None = None,
     ) -> None:
+        """``values``: setting key -> value, and optionally ``"shortcuts"`` (see the module
+        docstring), as in the file. Each is validated; a bad one raises ``SettingsError``."""
         self._specs: dict[str, SettingSpec] = {}
         for spec in specs:
             if spec.key in self._specs:
@@ -347,8 +429,12 @@ class Settings:
             key: spec.validate(spec.default) for key, spec in self._specs.items()
         }
         self._values = dict(self._defaults)
+        self._shortcuts: ShortcutOverrides = {}
         for key, value in (values or {}).items():
-            self._values[key] = self.spec(key).validate(value)
+            if key == SHORTCUTS_KEY:
+                self._shortcuts = _validate_shortcuts(value)
+            else:
+                self._values[key] = self.spec(key).validate(value)
         self._listeners: dict[int, Callable[[str], None]] = {}
         self._next_token = 0
 
@@ -367,9 +453,13 @@ class Settings:
             warnings = () if problem is None else (problem,)
             return SettingsLoad(cls(specs), warnings)
         table = {spec.key: spec for spec in specs}
-        good: dict[str, SettingValue] = {}
+        good: dict[str, object] = {}
         found: list[str] = []
         for key, value in data.items():
+            if key == SHORTCUTS_KEY:
+                good[key], problems = _read_shortcuts(value, path)
+                found.extend(problems)
+                continue
             spec = table.get(key)
             if spec is None:
                 found.append(f"{path}: unknown setting {key!r} (value {_show(value)}) ignored.")
@@ -441,11 +531,61 @@ class Settings:
         self._store(key, self._defaults[key])
 
     def changed_values(self) -> dict[str, object]:
-        """The values that differ from their defaults: what ``save`` writes."""
-        return {key: value for key, value in self._values.items() if value != self._defaults[key]}
+        """The values that differ from their defaults, and the shortcut overrides if there are
+        any: what ``save`` writes."""
+        changed: dict[str, object] = {
+            key: value for key, value in self._values.items() if value != self._defaults[key]
+        }
+        if self._shortcuts:
+            changed[SHORTCUTS_KEY] = self._shortcuts_for_file()
+        return changed
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self._values)
+        """Every value, and the shortcut overrides if there are any, in the file's shape: what
+        ``Settings(specs, settings.as_dict())`` takes to make an equal copy."""
+        values: dict[str, object] = dict(self._values)
+        if self._shortcuts:
+            values[SHORTCUTS_KEY] = self._shortcuts_for_file()
+        return values
+
+    # --- shortcut overrides --------------------------------------------------------------
+
+    def shortcut_overrides(self) -> ShortcutOverrides:
+        """Action id -> the keys the user chose instead of the profile's (empty: unbound)."""
+        return dict(self._shortcuts)
+
+    def set_shortcut_override(self, action_id: str, keys: ShortcutKeys) -> None:
+        """Replace an action's keys; an empty ``keys`` unbinds it. Raises ``SettingsError``
+        for a malformed id or key text (nothing is changed then)."""
+        checked = validate_shortcut_override(action_id, keys)
+        if action_id not in self._shortcuts and len(self._shortcuts) >= MAX_SHORTCUT_ACTIONS:
+            raise SettingsError(f"At most {MAX_SHORTCUT_ACTIONS} shortcut overrides are allowed.")
+        if self._shortcuts.get(action_id) == checked:
+            return
+        self._shortcuts[action_id] = checked
+        self._notify(SHORTCUTS_KEY)
+
+    def set_shortcut_overrides(self, overrides: Mapping[str, ShortcutKeys]) -> None:
+        """Replace every override at once (one notification), as an editor's OK does."""
+        checked = _validate_shortcuts(overrides)
+        if checked == self._shortcuts:
+            return
+        self._shortcuts = checked
+        self._notify(SHORTCUTS_KEY)
+
+    def clear_shortcut_override(self, action_id: str) -> None:
+        """Give an action back the keys of the profile."""
+        if self._shortcuts.pop(action_id, None) is not None:
+            self._notify(SHORTCUTS_KEY)
+
+    def clear_shortcut_overrides(self) -> None:
+        if self._shortcuts:
+            self._shortcuts.clear()
+            self._notify(SHORTCUTS_KEY)
+
+    def _shortcuts_for_file(self) -> dict[str, list[str]]:
+        # Lists, because that is what JSON has and what load reads back.
+        return {key: list(keys) for key, keys in sorted(self._shortcuts.items())}
 
     def subscribe(self, callback: Callable[[str], None]) -> Callable[[], None]:
         """Call ``callback(key)`` after each change of a value; returns the way to stop.
@@ -474,9 +614,25 @@ class Settings:
         if self._values[key] == value:
             return
         self._values[key] = value
+        self._notify(key)
+
+    def _notify(self, key: str) -> None:
         # A copy, so that a listener may unsubscribe (itself or another) while being called.
         for callback in tuple(self._listeners.values()):
             callback(key)
+
+
+def _validate_shortcuts(value: object) -> ShortcutOverrides:
+    """Every override of a ``"shortcuts"`` value, or ``SettingsError`` for the first bad one."""
+    if not isinstance(value, Mapping):
+        raise SettingsError(
+            f"{SHORTCUTS_KEY!r} must be a mapping of action id -> keys, not {_show(value)}."
+        )
+    if len(value) > MAX_SHORTCUT_ACTIONS:
+        raise SettingsError(f"At most {MAX_SHORTCUT_ACTIONS} shortcut overrides are allowed.")
+    return {
+        action_id: validate_shortcut_override(action_id, keys) for action_id, keys in value.items()
+    }
 
 
 def _unknown_key_message(key: str, known: Iterable[str]) -> str:
