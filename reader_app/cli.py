@@ -27,6 +27,7 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
+from reader_app.domain.search import SearchHit, SearchOrder, split_highlights
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
     FeedNotFoundError,
@@ -34,6 +35,7 @@ from reader_app.errors import (
     NoFeedFoundError,
     OpmlError,
     ReaderAppError,
+    SearchSyntaxError,
     SettingsError,
 )
 from reader_app.library import Library
@@ -56,6 +58,7 @@ _BAD_INPUT = (
     OpmlError,
     SettingsError,
     InvalidTagError,
+    SearchSyntaxError,
 )
 
 
@@ -141,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="default: 50")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    _search_arguments(command("search", "search articles, best match first", _cmd_search))
+
     p = command("sync", "update the feeds that are due (all with --all)", _cmd_sync)
     p.add_argument("--all", action="store_true", help="update every feed, due or not")
     p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
@@ -156,6 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text, _cmd_state)
         p.add_argument("ids", metavar="ID", nargs="+", type=_positive_int, help="article ids")
     return parser
+
+
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "query",
+        metavar="QUERY",
+        nargs="+",
+        help='words, "phrases", -word, OR, feed:NAME, tag:T, is:unread|read|starred, '
+        "before:DAY, after:DAY (quote the whole query for the shell)",
+    )
+    p.add_argument("--newest-first", action="store_true", help="newest first, not best match")
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="default: 20")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _positive_int(text: str) -> int:
@@ -463,6 +481,56 @@ def _cmd_articles(library: Library, args: argparse.Namespace, out: TextIO, err: 
         print(
             f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  {title}", file=out
         )
+    return EXIT_OK
+
+
+def _show_snippet(snippet: str) -> str:
+    """A snippet for a terminal: matched words in [brackets], one clean line."""
+    runs = split_highlights(snippet)
+    return _one_line("".join(f"[{text}]" if marked else text for text, marked in runs), 200)
+
+
+def _hit_json(hit: SearchHit) -> dict[str, object]:
+    """An article as ``articles --json`` shows it, with its snippet as plain text and the
+    [start, end) character ranges of the matched words in it."""
+    text, highlights = "", []
+    for run, marked in split_highlights(hit.snippet):
+        if marked:
+            highlights.append([len(text), len(text) + len(run)])
+        text += run
+    return {**_entry_json(hit.item), "snippet": text, "highlights": highlights}
+
+
+def _cmd_search(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    query = library.parse_search(" ".join(args.query))
+    if query.empty:
+        print(f"{PROG}: error: nothing to search for: give words or filters", file=err)
+        return EXIT_USAGE
+    order = SearchOrder.NEWEST if args.newest_first else SearchOrder.RELEVANCE
+    hits: list[SearchHit] = []
+    offset: int | None = 0
+    while offset is not None and len(hits) < args.limit:
+        page = library.search(
+            query, limit=min(args.limit - len(hits), _PAGE), offset=offset, order=order
+        )
+        hits.extend(page.hits)
+        offset = page.next_offset
+    if args.json:
+        _emit_json(out, [_hit_json(hit) for hit in hits])
+        return EXIT_OK
+    if not hits:
+        print("no matches", file=out)
+    for hit in hits:
+        item = hit.item
+        flags = ("•" if not item.read else " ") + ("★" if item.starred else " ")
+        date = item.sort_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        title = _one_line(item.title or item.link or "(untitled)", 100)
+        print(
+            f"{item.id:>7} {flags} {date}  {_one_line(item.feed_title, 24):<24}  {title}", file=out
+        )
+        snippet = _show_snippet(hit.snippet)
+        if snippet:
+            print(f"{'':>10}{snippet}", file=out)
     return EXIT_OK
 
 

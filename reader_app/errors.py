@@ -71,3 +71,16 @@ class ParseError(UpdateError):
 
 class NoFeedFoundError(FeedError):
     """A URL that answered, but neither is a feed nor links to one."""
+
+
+class SearchSyntaxError(ReaderAppError):
+    """A search query that cannot be read. ``column`` (from 1) is where the problem is, so a
+    search box can put the cursor there; ``str()`` reads "unclosed quote at column 12", then
+    the ``hint`` if there is one."""
+
+    def __init__(self, reason: str, *, column: int, hint: str | None = None) -> None:
+        message = f"{reason} at column {column}"
+        super().__init__(f"{message}; {hint}" if hint else message)
+        self.reason = reason
+        self.column = column
+        self.hint = hint

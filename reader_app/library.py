@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +30,15 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
+from reader_app.domain.search import SearchHit, SearchOrder, SearchPage, SearchQuery
+from reader_app.domain.search_parser import parse_search
 from reader_app.domain.tags import InvalidTagError
 from reader_app.domain.urls import normalize_feed_url, split_credentials
 from reader_app.errors import EntryNotFoundError, FeedNotFoundError
-from reader_app.storage import Database
+from reader_app.storage import Database, Transaction
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
+from reader_app.storage import search as search_store
 from reader_app.storage import tags as tag_store
 
 if TYPE_CHECKING:
@@ -387,6 +390,89 @@ class Library:
     def add_entries(self, feed_id: FeedId, entries: Sequence[NewEntry]) -> list[EntryId]:
         """Store new articles for a feed (the sync engine's write; also used by tests)."""
         return self._db.write_sync(lambda s: entry_store.insert_entries(s, feed_id, entries))
+
+    # Search
+
+    def parse_search(self, text: str, *, prefix_last: bool = False) -> SearchQuery:
+        """Parse what the user typed (the grammar: ``domain/search_parser.py``); relative days
+        count from today, locally. ``prefix_last``: the word being typed matches as a prefix.
+        Raises SearchSyntaxError, which names the column."""
+        today = self._clock().astimezone().date()
+        return parse_search(text, today=today, prefix_last=prefix_last)
+
+    def search(
+        self,
+        query: str | SearchQuery,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        order: SearchOrder = SearchOrder.RELEVANCE,
+    ) -> SearchPage:
+        """One page of ranked results with snippets (see ``SearchHit``). An empty query finds
+        nothing; filters alone (``is:starred tag:News``) list newest first."""
+        if not 1 <= limit <= 10_000:
+            raise ValueError(f"limit must be between 1 and 10000, not {limit}")
+        parsed = self._parsed(query)
+        since, until = _day_bounds(parsed)
+        offset = max(offset, 0)
+
+        def read(session: Transaction) -> tuple[list[EntryId], list[SearchHit]]:
+            # One read transaction: the ids, their rows and their snippets agree.
+            ids = search_store.search_ids(
+                session, parsed, order=order, since=since, until=until,
+                limit=limit + 1, offset=offset,
+            )  # fmt: skip
+            shown = ids[:limit]
+            items = entry_store.items_by_id(session, shown)
+            snippets = search_store.snippets(session, parsed, shown)
+            return ids, [SearchHit(items[i], snippets.get(i, "")) for i in shown if i in items]
+
+        ids, hits = self._db.read(read)
+        return SearchPage(tuple(hits), offset + limit if len(ids) > limit else None)
+
+    def search_ids(
+        self,
+        query: str | SearchQuery,
+        *,
+        order: SearchOrder = SearchOrder.RELEVANCE,
+        limit: int | None = None,
+    ) -> list[EntryId]:
+        """Every article the query finds, in ``order`` (the first ``limit`` of them): what a
+        lazy article list holds, its rows read with ``entry_items`` and their snippets with
+        ``search_snippets``. Ranking reads every match: a word in most of a large library
+        takes a fraction of a second, so call this off the GUI thread."""
+        parsed = self._parsed(query)
+        since, until = _day_bounds(parsed)
+        return self._db.read(
+            lambda s: search_store.search_ids(
+                s, parsed, order=order, since=since, until=until, limit=limit
+            )
+        )
+
+    def search_snippets(self, query: str | SearchQuery, ids: Sequence[int]) -> dict[EntryId, str]:
+        """Snippets for these articles (see ``SearchHit.snippet``); ids no longer there, or
+        not matching the query, are absent."""
+        parsed = self._parsed(query)
+        return self._db.read(lambda s: search_store.snippets(s, parsed, ids))
+
+    def _parsed(self, query: str | SearchQuery) -> SearchQuery:
+        return self.parse_search(query) if isinstance(query, str) else query
+
+
+def _day_start(day: date) -> datetime:
+    """The instant a local day begins (its own UTC offset: daylight saving included)."""
+    try:
+        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+    except (OverflowError, OSError, ValueError):  # far outside what the platform converts
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _day_bounds(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
+    """``after:`` and ``before:`` as instants: from the start of the one, to the start of
+    the other."""
+    since = None if query.after is None else _day_start(query.after)
+    until = None if query.before is None else _day_start(query.before)
+    return since, until
 
 
 def _valid_tags(names: Iterable[str]) -> tuple[str, ...]:

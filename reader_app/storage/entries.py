@@ -34,6 +34,7 @@ from reader_app.storage.orm import (
     entries_table,
     removed_entries_table,
 )
+from reader_app.storage.search import index_entries
 from reader_app.storage.sql import chunked, first_column, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
 
@@ -295,7 +296,9 @@ def insert_entries(
         insert(entries_table).returning(entries_table.c.id, sort_by_parameter_order=True),
         list(rows.values()),
     )
-    return [EntryId(i) for i in result.scalars()]
+    ids = [EntryId(i) for i in result.scalars()]
+    index_entries(session.connection(), ids)  # searchable in the same transaction
+    return ids
 
 
 def key_ids(session: Session, feed_id: int, keys: Sequence[str]) -> list[tuple[int, str]]:

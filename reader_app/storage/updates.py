@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from reader_app.domain import FeedId, NewEntry
 from reader_app.storage.orm import FeedRow, entries_table, feeds_table, to_micros
+from reader_app.storage.search import reindex_keys
 from reader_app.storage.sql import chunked, with_in_list
 from reader_app.storage.tags import feeds_with_tags_select
 
@@ -169,6 +170,7 @@ def update_entry_content(
         for e in entries
     ]
     session.connection().execute(stmt, rows)
+    reindex_keys(session.connection(), feed_id, [e.key for e in entries])
     return len(rows)
 
 

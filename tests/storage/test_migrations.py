@@ -45,13 +45,21 @@ def test_schema_head_constant_is_alembics_head() -> None:
     assert head_revision() == SCHEMA_HEAD
 
 
+def _not_the_search_index(name: str | None, kind: str, _parents: object) -> bool:
+    # Migration 0002 creates the search index (an FTS5 table and its shadow tables) in SQL;
+    # the ORM does not describe it.
+    return not (kind == "table" and name is not None and name.startswith("entries_search"))
+
+
 def test_orm_metadata_agrees_with_migrations(tmp_path: Path) -> None:
     path = tmp_path / "lib.sqlite3"
     Database(path).close()
     engine = create_engine(f"sqlite:///{path}")
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": _not_the_search_index}
+            )
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

@@ -204,7 +204,10 @@ def db_rows(library: Library, *except_feeds: FeedId) -> dict[str, list[tuple[Any
             name
             for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_stat%' ORDER BY name"
+                " AND name NOT LIKE 'sqlite_stat%'"
+                # The search index is derived from the articles; tests/storage/
+                # test_search_index.py checks it matches them exactly.
+                " AND name NOT LIKE 'entries_search%' ORDER BY name"
             )
         ]
         for name in names:
