@@ -25,6 +25,7 @@ from reader_app.domain import (
     Feed,
     FeedId,
     FeedSummary,
+    MarkChange,
     NewEntry,
     StateChange,
     TagSummary,
@@ -347,7 +348,7 @@ class Library:
         """List rows for ``ids``; ids that no longer exist are absent."""
         return self._db.read(lambda s: entry_store.items_by_id(s, ids))
 
-    def mark_all_read(self, query: EntryQuery) -> Changes:
+    def mark_all_read(self, query: EntryQuery) -> StateChange:
         """Mark read every article ``query`` matches (a feed, a tag, a view), in one write."""
         now = self._clock()
         return self._db.write_sync(lambda s: entry_store.mark_matching_read(s, query, now))
@@ -377,6 +378,11 @@ class Library:
                 s, ids, lambda s, found: entry_store.set_starred(s, found, starred, now)
             )
         )
+
+    def undo_marks(self, marks: MarkChange) -> Changes:
+        """Put read or star marks back as they were before the change ``marks`` records
+        (``StateChange.marks``), times included; articles deleted since are skipped."""
+        return self._db.write_sync(lambda s: entry_store.restore_marks(s, marks))
 
     def delete_entries(self, ids: Sequence[int]) -> StateChange:
         """Delete articles; their keys are remembered so a sync never brings them back."""

@@ -1,6 +1,6 @@
 """Values that cross layers and threads: frozen dataclasses and ids, standard library only."""
 
-from reader_app.domain.changes import Changes, StateChange
+from reader_app.domain.changes import Changes, MarkChange, MarkField, StateChange
 from reader_app.domain.query import EntryPage, EntryQuery, PageCursor
 from reader_app.domain.tags import normalize_tag
 from reader_app.domain.types import (
@@ -24,6 +24,8 @@ __all__ = [
     "Feed",
     "FeedId",
     "FeedSummary",
+    "MarkChange",
+    "MarkField",
     "NewEntry",
     "PageCursor",
     "StateChange",

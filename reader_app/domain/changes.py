@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from reader_app.domain.types import EntryId, FeedId
+
+MarkField = Literal["read", "starred"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +38,34 @@ class Changes:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkChange:
+    """One change of read or star marks, kept so it can be undone exactly.
+
+    ``entry_ids``: the articles whose mark it changed (articles already in the new state are
+    not among them), so each had ``not value`` before. ``times_before``: when a change
+    clears marks (``value`` false), the read or starred time each article had, in the order
+    of ``entry_ids``; empty when it sets them (a cleared mark has no time).
+    """
+
+    field: MarkField
+    value: bool
+    entry_ids: tuple[EntryId, ...]
+    times_before: tuple[datetime | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.times_before and len(self.times_before) != len(self.entry_ids):
+            raise ValueError("times_before must match entry_ids")
+
+    @property
+    def count(self) -> int:
+        return len(self.entry_ids)
+
+
+@dataclass(frozen=True, slots=True)
 class StateChange:
-    """The result of a bulk read/star/delete: what changed, and the ids that did not exist."""
+    """The result of a bulk read/star/delete: what changed, and the ids that did not exist.
+    ``marks``: for a read or star change, what undoes it."""
 
     changes: Changes
     missing: tuple[int, ...]
+    marks: MarkChange | None = None

@@ -10,7 +10,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Select, delete, func, literal, select, tuple_, update
+from sqlalchemy import (
+    RowMapping,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import insert
@@ -23,6 +33,8 @@ from reader_app.domain import (
     EntryPage,
     EntryQuery,
     FeedId,
+    MarkChange,
+    MarkField,
     NewEntry,
     PageCursor,
     StateChange,
@@ -168,7 +180,7 @@ def items_by_id(session: Session, ids: Sequence[int]) -> dict[EntryId, EntryItem
     return found
 
 
-def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> Changes:
+def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> StateChange:
     """Mark every unread article ``query`` matches as read (paging ignored): "mark all read"
     on a feed, tag or view, in one statement."""
     unread = EntryQuery(
@@ -187,7 +199,9 @@ def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> Ch
         .returning(EntryRow.id, EntryRow.feed_id)
         .execution_options(synchronize_session=False)
     )
-    return _changes_of((row[0], row[1]) for row in result)
+    rows = [(row[0], row[1]) for row in result]
+    changed = tuple(EntryId(entry_id) for entry_id, _ in rows)
+    return StateChange(_changes_of(rows), (), MarkChange("read", True, changed))
 
 
 def get_entry(session: Session, entry_id: int) -> Entry | None:
@@ -226,32 +240,84 @@ def existing_entry_ids(session: Session, ids: Sequence[int]) -> set[int]:
     return found
 
 
-def set_read(session: Session, ids: Sequence[int], read: bool, now: datetime) -> Changes:
+def set_read(
+    session: Session, ids: Sequence[int], read: bool, now: datetime
+) -> tuple[Changes, MarkChange]:
     """Mark articles read or unread; only rows whose state changes are touched."""
+    return _set_mark(session, ids, "read", read, now)
+
+
+def set_starred(
+    session: Session, ids: Sequence[int], starred: bool, now: datetime
+) -> tuple[Changes, MarkChange]:
+    return _set_mark(session, ids, "starred", starred, now)
+
+
+def _mark_columns(field: MarkField) -> tuple[Any, Any]:
+    if field == "read":
+        return EntryRow.read, EntryRow.read_at
+    return EntryRow.starred, EntryRow.starred_at
+
+
+def _set_mark(
+    session: Session, ids: Sequence[int], field: MarkField, value: bool, now: datetime
+) -> tuple[Changes, MarkChange]:
+    """Set one mark on the articles that do not have it yet; what undoes it comes back too
+    (clearing a mark loses its time, so the times are read first, in the same
+    transaction)."""
+    column, time_column = _mark_columns(field)
     rows: list[tuple[int, int]] = []
+    times: dict[int, datetime | None] = {}
     for chunk in _chunks(ids):
+        if not value:
+            marked = select(EntryRow.id, time_column).where(
+                EntryRow.id.in_(chunk),
+                column == True,  # noqa: E712 - SQL, not Python
+            )
+            times.update((row[0], row[1]) for row in session.execute(marked))
         result = session.execute(
             update(EntryRow)
-            .where(EntryRow.id.in_(chunk), EntryRow.read == (not read))
-            .values(read=read, read_at=now if read else None)
+            .where(EntryRow.id.in_(chunk), column == (not value))
+            .values({column: value, time_column: now if value else None})
             .returning(EntryRow.id, EntryRow.feed_id)
             .execution_options(synchronize_session=False)
         )
         rows.extend((row[0], row[1]) for row in result)
-    return _changes_of(rows)
+    changed = tuple(EntryId(entry_id) for entry_id, _ in rows)
+    before = tuple(times.get(entry_id) for entry_id in changed) if not value else ()
+    return _changes_of(rows), MarkChange(field, value, changed, before)
 
 
-def set_starred(session: Session, ids: Sequence[int], starred: bool, now: datetime) -> Changes:
+def restore_marks(session: Session, marks: MarkChange) -> Changes:
+    """Put back what ``marks`` changed: each article gets the mark and the time it had
+    before, whatever happened to it since (articles deleted since are skipped)."""
+    column, time_column = _mark_columns(marks.field)
     rows: list[tuple[int, int]] = []
-    for chunk in _chunks(ids):
-        result = session.execute(
-            update(EntryRow)
-            .where(EntryRow.id.in_(chunk), EntryRow.starred == (not starred))
-            .values(starred=starred, starred_at=now if starred else None)
-            .returning(EntryRow.id, EntryRow.feed_id)
-            .execution_options(synchronize_session=False)
-        )
-        rows.extend((row[0], row[1]) for row in result)
+    if marks.value:  # the change set the mark: clear it again
+        for chunk in _chunks(marks.entry_ids):
+            result = session.execute(
+                update(EntryRow)
+                .where(EntryRow.id.in_(chunk))
+                .values({column: False, time_column: None})
+                .returning(EntryRow.id, EntryRow.feed_id)
+                .execution_options(synchronize_session=False)
+            )
+            rows.extend((row[0], row[1]) for row in result)
+        return _changes_of(rows)
+    times = marks.times_before or (None,) * marks.count
+    statement = (
+        update(EntryRow)
+        .where(EntryRow.id == bindparam("entry_id"))
+        .values({column: True, time_column: bindparam("at", type_=time_column.type)})
+        .execution_options(synchronize_session=False)
+    )
+    session.connection().execute(
+        statement,
+        [{"entry_id": e, "at": t} for e, t in zip(marks.entry_ids, times, strict=True)],
+    )
+    for chunk in _chunks(marks.entry_ids):
+        found = select(EntryRow.id, EntryRow.feed_id).where(EntryRow.id.in_(chunk))
+        rows.extend((row[0], row[1]) for row in session.execute(found))
     return _changes_of(rows)
 
 
@@ -362,13 +428,17 @@ def delete_entries(session: Session, ids: Sequence[int], now: datetime) -> Chang
 def change_state(
     session: Session,
     ids: Sequence[int],
-    apply: Callable[[Session, list[int]], Changes],
+    apply: Callable[[Session, list[int]], Changes | tuple[Changes, MarkChange]],
 ) -> StateChange:
     """Apply a bulk change to the ids that exist; report the ones that do not."""
     wanted = list(dict.fromkeys(ids))
     found = existing_entry_ids(session, wanted)
     missing = tuple(i for i in wanted if i not in found)
-    return StateChange(apply(session, [i for i in wanted if i in found]), missing)
+    result = apply(session, [i for i in wanted if i in found])
+    if isinstance(result, Changes):
+        return StateChange(result, missing)
+    changes, marks = result
+    return StateChange(changes, missing, marks)
 
 
 def unread_counts(session: Session) -> dict[FeedId, int]:

@@ -356,7 +356,7 @@ def test_mark_all_read_in_an_unread_view_keeps_the_rows(
     query = query_for(Selection(view=SmartView.UNREAD))
     model.set_query(query)
     recorder = Recorder(model)
-    model.apply_changes(library.mark_all_read(query))
+    model.apply_changes(library.mark_all_read(query).changes)
     assert model.rowCount() == 65
     assert recorder.rows == [(0, 64)]
     assert all(model.item(r).read for r in range(65))  # type: ignore[union-attr]

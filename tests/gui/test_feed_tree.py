@@ -496,7 +496,7 @@ def test_context_menus_emit_requests(
 
     # Nothing unread: nothing to mark.
     model.apply_changes(
-        library.mark_all_read(EntryQuery(feed_ids=frozenset({filled_library["misc"]})))
+        library.mark_all_read(EntryQuery(feed_ids=frozenset({filled_library["misc"]}))).changes
     )
     misc_menu = tree.menu_for(index_of(model, feed_id=filled_library["misc"]))
     assert misc_menu is not None

@@ -142,7 +142,7 @@ def test_mark_all_read_touches_only_matching_unread(
     library.set_starred([starred])
     outside = library.entry_ids(EntryQuery(feed_ids=frozenset({feeds["linux"], feeds["misc"]})))
 
-    changes = library.mark_all_read(news)
+    changes = library.mark_all_read(news).changes
 
     assert changes.entries == frozenset(news_ids) - {already_read}
     assert changes.feeds == {feeds["world"], feeds["europe"]}
@@ -153,14 +153,16 @@ def test_mark_all_read_touches_only_matching_unread(
     assert library.count_entries(EntryQuery(starred_only=True)) == 1
     assert library.unread_counts()[feeds["world"]] == 0
     assert library.unread_counts()[feeds["linux"]] == 3
-    assert library.mark_all_read(news) == Changes()
+    assert library.mark_all_read(news).changes == Changes()
 
 
 def test_mark_all_read_of_a_view_keeps_its_filters(
     library: Library, feeds: dict[str, FeedId]
 ) -> None:
     library.set_starred(library.entry_ids(EntryQuery(feed_ids=frozenset({feeds["misc"]}))))
-    changes = library.mark_all_read(EntryQuery(starred_only=True, unread_only=True, limit=1))
+    changes = library.mark_all_read(
+        EntryQuery(starred_only=True, unread_only=True, limit=1)
+    ).changes
     assert changes.feeds == {feeds["misc"]}
     assert len(changes.entries) == 2
     assert library.count_entries(EntryQuery(unread_only=True)) == 13
