@@ -59,11 +59,49 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec("file.import_opml", "&Import OPML…", "File", ("Ctrl+O",), "Import subscriptions"),
     ActionSpec("file.export_opml", "&Export OPML…", "File", (), "Export subscriptions"),
+    ActionSpec(
+        "file.add_starter_feeds",
+        "Add &Starter Feeds",
+        "File",
+        (),
+        "Subscribe to a bundled list of well-known news, technology and science sites",
+    ),
     ActionSpec("file.quit", "&Quit", "File", (SK.Quit, "Ctrl+Q"), separator_before=True),
     # Edit
-    ActionSpec("edit.tag_filter", "&Tag Filter…", "Edit", ("F",), "Show only feeds with tags"),
+    ActionSpec(
+        "edit.undo",
+        "&Undo",
+        "Edit",
+        (SK.Undo, "Ctrl+Z"),
+        "Undo the last change of read or star marks",
+        theme_icon="edit-undo",
+    ),
+    ActionSpec(
+        "edit.find",
+        "&Search…",
+        "Edit",
+        ("/", SK.Find, "Ctrl+F"),
+        'Search every article: words, "phrases", -exclude, OR, feed:, tag:, is:unread',
+        theme_icon="edit-find",
+    ),
+    ActionSpec(
+        "edit.leave",
+        "Leave Field or Clear Filter",
+        "Edit",
+        ("Escape",),
+        "Leave the text field you are typing in, end the search, or clear the tag filter",
+    ),
+    ActionSpec(
+        "edit.tag_filter",
+        "&Tag Filter…",
+        "Edit",
+        ("F",),
+        "Show only feeds with tags",
+        separator_before=True,
+    ),
     ActionSpec("edit.clear_tag_filter", "&Clear Tag Filter", "Edit", (), "Show every feed"),
     ActionSpec("edit.preferences", "&Preferences…", "Edit", ("Ctrl+,",), separator_before=True),
+    ActionSpec("edit.shortcuts", "&Keyboard Shortcuts…", "Edit", (), "Change the keys"),
     # View
     ActionSpec("view.go_all", "Go to &All", "View", ("G, A",)),
     ActionSpec("view.go_unread", "Go to &Unread", "View", ("G, U",)),
@@ -169,7 +207,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("article.copy_link", "&Copy Link", "Article", ()),
     ActionSpec("article.load_images", "&Load Images", "Article", (), "Show this article's images"),
     # Help
-    ActionSpec("help.about", f"&About {APP_TITLE}", "Help", ()),
+    ActionSpec(
+        "help.cheat_sheet",
+        "Keyboard &Cheat Sheet",
+        "Help",
+        ("?",),
+        "Show every keyboard shortcut",
+    ),
+    ActionSpec(
+        "help.command_palette",
+        "&Command Palette…",
+        "Help",
+        ("Ctrl+K", "Ctrl+Shift+P"),
+        "Find any command, feed or tag by typing part of its name",
+    ),
+    ActionSpec("help.about", f"&About {APP_TITLE}", "Help", (), separator_before=True),
 )
 
 

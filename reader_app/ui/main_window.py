@@ -23,6 +23,8 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QIcon,
+    QKeySequence,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -39,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from reader_app import APP_TITLE
 from reader_app.domain import Changes, EntryId, StateChange
+from reader_app.domain.search import SearchQuery
 from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport
 from reader_app.errors import ReaderAppError
 from reader_app.ingest.assets import AssetCache
@@ -57,6 +61,7 @@ from reader_app.ui.dialogs.errors import (
 from reader_app.ui.dialogs.export_opml import export_opml
 from reader_app.ui.dialogs.preferences import PreferencesDialog
 from reader_app.ui.favicons import Favicons
+from reader_app.ui.keyboard import Keyboard
 from reader_app.ui.models.article_table import ArticleTableModel
 from reader_app.ui.models.feed_tree import FeedTreeModel
 from reader_app.ui.models.feed_tree_update import FeedTreeUpdate, read_update
@@ -66,10 +71,12 @@ from reader_app.ui.selection import ALL, Selection, SmartView, entry_query
 from reader_app.ui.subscriptions import Subscriptions
 from reader_app.ui.sync_controller import SyncController
 from reader_app.ui.tasks import Tasks
+from reader_app.ui.undo import UndoJournal, UndoOffer, describe
 from reader_app.ui.widgets.article_list import ArticleList
 from reader_app.ui.widgets.article_view import ArticleView
 from reader_app.ui.widgets.feed_tree import FeedTree
 from reader_app.ui.widgets.first_run import FirstRunPanel
+from reader_app.ui.widgets.search_box import SearchBox
 from reader_app.ui.widgets.tag_filter import TagFilter
 from reader_app.ui.window_state import WindowState
 
@@ -81,6 +88,9 @@ DUE_CHECK_MINUTES = 5
 
 # Between two refreshes of the lists while a sync lands feeds.
 SYNC_REFRESH_PAUSE_MS = 200
+
+# Narrower than this, the toolbar shows icons without their names (see _fit_toolbar).
+TOOLBAR_TEXT_MIN_WIDTH = 1000
 
 OpenUrl = Callable[[QUrl], object]
 
@@ -129,11 +139,15 @@ class MainWindow(QMainWindow):
         )
         self.reading = Reading(self)
         self.subscriptions = Subscriptions(self)
+        self.undo_journal = UndoJournal(self)
+        self.keyboard = Keyboard(self)
 
         self._build_panes()
         self.actions_by_id = build_actions(self, self._handlers())
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self.keyboard.apply()  # the profile's and the user's keys
+        self.keyboard.let_buttons_take_their_keys()
         self._connect()
 
         self._restore_state()
@@ -147,6 +161,7 @@ class MainWindow(QMainWindow):
 
     def _build_panes(self) -> None:
         self.tag_filter = TagFilter(self.library, self)
+        self.search_box = SearchBox(self.library, self)
         self.feed_model = FeedTreeModel(self.library, self)
         self.feed_model.set_icon_provider(self._feed_icon)
         self.feed_tree = FeedTree(self.feed_model, self)
@@ -190,10 +205,15 @@ class MainWindow(QMainWindow):
             "file.add_feed": self.subscriptions.add_feed,
             "file.import_opml": self.subscriptions.import_opml,
             "file.export_opml": lambda: export_opml(self, self.library, self.tasks),
+            "file.add_starter_feeds": self.subscriptions.add_starter_feeds,
             "file.quit": self.close,
+            "edit.undo": self.undo_last,
+            "edit.find": self.focus_search,
+            "edit.leave": self.keyboard.escape,
             "edit.tag_filter": self.tag_filter.open_popup,
             "edit.clear_tag_filter": self.tag_filter.clear,
             "edit.preferences": self.edit_preferences,
+            "edit.shortcuts": self.keyboard.edit_shortcuts,
             "view.go_all": lambda: self.select(Selection(view=SmartView.ALL)),
             "view.go_unread": lambda: self.select(Selection(view=SmartView.UNREAD)),
             "view.go_starred": lambda: self.select(Selection(view=SmartView.STARRED)),
@@ -228,7 +248,7 @@ class MainWindow(QMainWindow):
             "article.next": lambda: self.article_list.move_current(1),
             "article.previous": lambda: self.article_list.move_current(-1),
             "article.next_unread": self.reading.next_unread,
-            "article.previous_unread": self.article_list.previous_unread,
+            "article.previous_unread": self.reading.previous_unread,
             "article.scroll_down": self.reading.scroll_or_next_unread,
             "article.scroll_up": lambda: self.article_view.scroll_page(down=False),
             "article.toggle_read": self.reading.toggle_read,
@@ -236,6 +256,8 @@ class MainWindow(QMainWindow):
             "article.open": self.reading.open_current_in_browser,
             "article.copy_link": self.reading.copy_current_link,
             "article.load_images": self.reading.load_images_for_current,
+            "help.command_palette": self.keyboard.open_palette,
+            "help.cheat_sheet": self.keyboard.toggle_cheat_sheet,
             "help.about": lambda: show_about(self, self.paths),
         }
 
@@ -244,7 +266,7 @@ class MainWindow(QMainWindow):
         for name in MENUS:
             menus[name] = self.menuBar().addMenu("&" + name)
             menus[name].setObjectName(f"menu_{name.lower()}")
-        toolbar = QToolBar("Main toolbar", self)
+        toolbar = self.toolbar = QToolBar("Main toolbar", self)
         toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -259,6 +281,10 @@ class MainWindow(QMainWindow):
                 toolbar.addAction(action)
             # Shortcuts work wherever focus is in the window, menus hidden or not.
             self.addAction(action)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search_box)
         self.actions_by_id["view.hide_read"].setChecked(self.settings.get_bool("reading.hide_read"))
         self.actions_by_id["view.oldest_first"].setChecked(
             not self.settings.get_bool("reading.newest_first")
@@ -267,8 +293,11 @@ class MainWindow(QMainWindow):
             self.settings.get_str("ui.article_pane_position") == "below"
         )
         self.actions_by_id["feed.cancel_sync"].setEnabled(False)
+        self.actions_by_id["edit.undo"].setEnabled(False)
 
     def _build_status_bar(self) -> None:
+        self.undo_offer = UndoOffer(self)
+        self.statusBar().addWidget(self.undo_offer)
         self.sync_label = QLabel(self)
         self.sync_label.setTextFormat(Qt.TextFormat.PlainText)
         self.sync_bar = QProgressBar(self)
@@ -296,6 +325,12 @@ class MainWindow(QMainWindow):
         )
         self.feed_model.tag_drop_requested.connect(self.subscriptions.tag_dropped)
         self.tag_filter.changed.connect(self._tag_filter_changed)
+        self.search_box.search_requested.connect(self._show_search)
+        self.search_box.search_cleared.connect(self._search_cleared)
+        self.search_box.invalid.connect(
+            lambda message: self.statusBar().showMessage(f"Cannot search: {message}", 10_000)
+        )
+        self.article_model.loaded.connect(self._list_loaded)
 
         self.article_model.load_failed.connect(self._list_failed)
         self.article_list.current_entry_changed.connect(self.reading.current_entry_changed)
@@ -323,6 +358,10 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self._sync_finished)
         self.sync.failed.connect(self._sync_failed)
         self.favicons.icon_ready.connect(self.feed_model.icon_changed)
+        self.undo_journal.changed.connect(
+            lambda: self.actions_by_id["edit.undo"].setEnabled(len(self.undo_journal) > 0)
+        )
+        self.undo_offer.undo_requested.connect(self.undo_last)
 
     # --- state ----------------------------------------------------------------------------
 
@@ -364,6 +403,21 @@ class MainWindow(QMainWindow):
             Qt.ConnectionType.SingleShotConnection,
         )
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Button texts while they fit beside the search field; icons alone (names in the
+        tooltips) in a narrow window, so the field never hides in the overflow menu."""
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if self.width() >= TOOLBAR_TEXT_MIN_WIDTH
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        if self.toolbar.toolButtonStyle() != style:
+            self.toolbar.setToolButtonStyle(style)
+
     def _default_geometry(self) -> None:
         screen = QGuiApplication.primaryScreen()
         available = screen.availableGeometry()
@@ -397,7 +451,34 @@ class MainWindow(QMainWindow):
             self._show_selection(selection)
 
     def _selection_changed(self, selection: Selection) -> None:
+        self.search_box.forget()  # choosing a feed, tag or view ends a search
         self._show_selection(selection)
+
+    # --- searching ------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _show_search(self, query: SearchQuery) -> None:
+        self.article_model.set_search(query)
+        self.article_view.clear()
+        self.statusBar().showMessage("Searching…")
+
+    def _search_cleared(self) -> None:
+        self.statusBar().clearMessage()
+        self._show_selection(self.feed_tree.current_selection() or ALL)
+
+    def clear_search(self) -> bool:
+        """End the search shown, back to the selected feed, tag or view (False: none)."""
+        return self.search_box.clear_search()
+
+    def _list_loaded(self) -> None:
+        if self.article_model.search is not None:
+            found = self.article_model.rowCount()
+            self.statusBar().showMessage(
+                f"{found:,} article{'' if found == 1 else 's'} found" if found else "No matches"
+            )
 
     def _show_selection(self, selection: Selection) -> None:
         query = entry_query(
@@ -418,7 +499,10 @@ class MainWindow(QMainWindow):
 
     def _refresh_query(self) -> None:
         """Show the same selection under new options (order, hide read, tag filter), staying
-        on the article being read when it is still in the list."""
+        on the article being read when it is still in the list. Search results stay: their
+        order is the ranking, and ``is:unread`` or ``tag:`` narrow them."""
+        if self.article_model.search is not None:
+            return
         current = self.article_list.current_entry_id()
         self._show_selection(self.feed_tree.current_selection() or ALL)
         if current is not None:
@@ -510,12 +594,21 @@ class MainWindow(QMainWindow):
         what: str,
         *,
         then: Callable[[Changes], None] | None = None,
+        undoable: str | None = None,
     ) -> None:
-        """Run a library write off the GUI thread, then refresh what it changed."""
+        """Run a library write off the GUI thread, then refresh what it changed.
+
+        ``undoable``: the write changes read or star marks on the user's command; it goes
+        into the undo journal, described with this place ("" for none: "Marked 3 articles
+        read"; "Linux": "... in Linux")."""
 
         def done(result: Changes | StateChange) -> None:
             changes = result.changes if isinstance(result, StateChange) else result
             (then or self.apply_changes)(changes)
+            if undoable is not None and isinstance(result, StateChange) and result.marks:
+                label = describe(result.marks, undoable or None)
+                if self.undo_journal.record(label, result.marks):
+                    self.undo_offer.offer(label, self._shortcut_text("edit.undo"))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, (ReaderAppError, OSError)):
@@ -524,6 +617,32 @@ class MainWindow(QMainWindow):
                 self.show_bug(exc)
 
         self.tasks.run(fn, done, failed)
+
+    def undo_last(self) -> None:
+        """Put back the marks of the newest change in the undo journal."""
+        entry = self.undo_journal.take()
+        if entry is None:
+            self.statusBar().showMessage("Nothing to undo", 4000)
+            return
+        self.undo_offer.withdraw()
+
+        def done(changes: Changes) -> None:
+            self.apply_changes(changes)
+            self.statusBar().showMessage(f"Undone: {entry.label}", 6000)
+
+        def failed(exc: BaseException) -> None:
+            self.undo_journal.put_back(entry)
+            if isinstance(exc, (ReaderAppError, OSError)):
+                show_error(self, "Could not undo the change", describe_error(exc))
+            else:
+                self.show_bug(exc)
+
+        marks = entry.marks
+        self.tasks.run(lambda: self.library.undo_marks(marks), done, failed)
+
+    def _shortcut_text(self, action_id: str) -> str:
+        keys = self.actions_by_id[action_id].shortcuts()
+        return keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
 
     def apply_changes(self, changes: Changes) -> None:
         """Refresh everything ``changes`` touches, and nothing else."""
@@ -641,6 +760,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.keyboard.close()
         self.sync.shutdown(timeout=2.0)
         self.tasks.shutdown(wait=False)
         self.favicons.shutdown()

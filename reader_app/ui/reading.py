@@ -57,6 +57,22 @@ class Reading:
         self._w.statusBar().showMessage("No more unread articles", 4000)
         return False
 
+    def previous_unread(self) -> bool:
+        """The previous unread article here, else the last unread one of the previous feed
+        with any (N's mirror). Smart views hold every feed, so they have no previous one."""
+        if self._w.article_list.previous_unread() is not None:
+            return True
+        selection = self._w.feed_tree.current_selection()
+        if (
+            selection is not None
+            and selection.view is None
+            and self._w.feed_tree.move_to_feed(-1, unread_only=True)
+        ):
+            # A new list has no current article: from its bottom, its last unread one.
+            return self._w.article_list.previous_unread() is not None
+        self._w.statusBar().showMessage("No earlier unread articles", 4000)
+        return False
+
     def scroll_or_next_unread(self) -> None:
         if self._w.article_view.current_entry_id is None or not self._w.article_view.scroll_page(
             down=True
@@ -69,7 +85,7 @@ class Reading:
             return
         items = self._w.library.entry_items(ids)
         read = not all(item.read for item in items.values())
-        self.set_read(ids, read=read)
+        self.set_read(ids, read=read, undoable=True)
 
     def toggle_star(self) -> None:
         ids = self._w.article_list.selected_ids()
@@ -77,23 +93,55 @@ class Reading:
             return
         items = self._w.library.entry_items(ids)
         starred = not all(item.starred for item in items.values())
-        self._w.write(lambda: self._w.library.set_starred(ids, starred), "star the articles")
+        self.set_starred(ids, starred=starred)
 
-    def set_read(self, ids: tuple[EntryId, ...], *, read: bool) -> None:
-        self._w.write(lambda: self._w.library.mark_read(ids, read), "mark the articles")
+    def set_read(self, ids: tuple[EntryId, ...], *, read: bool, undoable: bool = False) -> None:
+        """``undoable``: the user asked for it (a command, not reading), so Ctrl+Z undoes it."""
+        self._w.write(
+            lambda: self._w.library.mark_read(ids, read),
+            "mark the articles",
+            undoable="" if undoable else None,
+        )
+
+    def set_starred(self, ids: tuple[EntryId, ...], *, starred: bool) -> None:
+        self._w.write(
+            lambda: self._w.library.set_starred(ids, starred), "star the articles", undoable=""
+        )
 
     def state_change_requested(self, ids: tuple[EntryId, ...], field: str, value: bool) -> None:
         if field == "read":
-            self.set_read(ids, read=value)
+            self.set_read(ids, read=value, undoable=True)
         elif field == "starred":
-            self._w.write(lambda: self._w.library.set_starred(ids, value), "star the articles")
+            self.set_starred(ids, starred=value)
 
     def mark_all_read(self) -> None:
+        """Everything in the current view: the search results when a search is shown."""
+        if self._w.article_model.search is not None:
+            ids = tuple(self._w.article_model.all_ids())
+            self._w.write(
+                lambda: self._w.library.mark_read(ids, True),
+                "mark the results read",
+                undoable="the search results",
+            )
+            return
         self.mark_selection_read(self._w.feed_tree.current_selection() or ALL)
 
     def mark_selection_read(self, selection: Selection) -> None:
         query = entry_query(selection, tag_filter=self._w.tag_filter.chosen(), now=self._w.clock())
-        self._w.write(lambda: self._w.library.mark_all_read(query), "mark everything read")
+        self._w.write(
+            lambda: self._w.library.mark_all_read(query),
+            "mark everything read",
+            undoable=self._place_name(selection),
+        )
+
+    def _place_name(self, selection: Selection) -> str:
+        """How the user knows ``selection``: a feed's title, a tag, a smart view's name."""
+        if selection.view is not None:
+            return selection.view.label
+        if selection.tag is not None:
+            return selection.tag
+        feed = self._w.feed_model.feed(selection.feed_id) if selection.feed_id else None
+        return feed.display_title if feed is not None else ""
 
     def open_current_in_browser(self) -> None:
         self.open_entries(self._w.article_list.selected_ids()[:10])

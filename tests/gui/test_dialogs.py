@@ -552,7 +552,7 @@ def test_restore_defaults_then_ok_saves_the_defaults(qtbot: QtBot, tmp_path: Pat
 def test_settings_not_yet_in_effect_are_not_offered_and_keep_their_values(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    settings = Settings(values={"keyboard.profile": "newsboat"})
+    settings = Settings(values={"retention.keep_days": 30})
     file = tmp_path / "settings.json"
     dialog = PreferencesDialog(settings, file)
     qtbot.addWidget(dialog)
@@ -564,9 +564,9 @@ def test_settings_not_yet_in_effect_are_not_offered_and_keep_their_values(
     assert isinstance(zoom, QSpinBox)
     zoom.setValue(120)
     dialog.accept()
-    assert settings.get_str("keyboard.profile") == "newsboat"
+    assert settings.get_int("retention.keep_days") == 30
     saved = json.loads(file.read_text())
-    assert saved == {"keyboard.profile": "newsboat", "reading.zoom_percent": 120}
+    assert saved == {"retention.keep_days": 30, "reading.zoom_percent": 120}
 
 
 def test_preferences_that_cannot_be_saved_stay_open_and_change_nothing(

@@ -231,8 +231,6 @@ def _description(spec: SettingSpec) -> QLabel:
 # that changes nothing would mislead, so they are not offered until the feature reads them.
 NOT_YET_IN_EFFECT = frozenset(
     {
-        "keyboard.profile",
-        "keyboard.single_key_shortcuts",
         "retention.keep_days",
         "retention.keep_per_feed",
         "retention.keep_unread",

@@ -224,6 +224,8 @@ class ShortcutsDialog(QDialog):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
+        # Tab leaves the table for the key boxes and the buttons instead of walking its cells.
+        table.setTabKeyNavigation(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(AREA, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ACTION, QHeaderView.ResizeMode.ResizeToContents)

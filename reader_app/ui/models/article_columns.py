@@ -19,6 +19,9 @@ from reader_app.domain import EntryItem
 TITLE, FEED, DATE, STAR = range(4)
 HEADERS: Final = ("Title", "Feed", "Date", "★")
 EntryIdRole: Final = int(Qt.ItemDataRole.UserRole) + 1
+# The Title cell's search snippet (text with HIGHLIGHT_START/END markers), None when the list
+# is not a search result or the snippet is not read yet.
+SnippetRole: Final = int(Qt.ItemDataRole.UserRole) + 2
 
 DISPLAY: Final = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)

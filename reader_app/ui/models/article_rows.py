@@ -25,6 +25,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from reader_app.domain import EntryId, EntryItem, EntryQuery
+from reader_app.domain.search import SearchQuery
 from reader_app.errors import ReaderAppError
 from reader_app.library import Library
 from reader_app.ui.tasks import Tasks
@@ -93,10 +94,17 @@ class Superseded(Exception):
     """Raised inside a worker's read whose result is no longer wanted: it stops early."""
 
 
+IdSource = EntryQuery | SearchQuery
+"""What a list shows: the articles of a feed, tag or view, or the results of a search."""
+
+
 def read_id_list(
-    library: Library, query: EntryQuery, check: Callable[[], None] | None = None
+    library: Library, query: IdSource, check: Callable[[], None] | None = None
 ) -> IdList:
-    ids = library.entry_ids(query, check=check)
+    if isinstance(query, SearchQuery):
+        ids = library.search_ids(query)  # ranked: read whole, then checked
+    else:
+        ids = library.entry_ids(query, check=check)
     if check is not None:
         check()
     return IdList(ids, dict(zip(ids, range(len(ids)), strict=True)))
@@ -147,7 +155,7 @@ class IdListLoader(QObject):
         self._loading = False
         self._reload_again = False
 
-    def start(self, query: EntryQuery, *, immediate: bool) -> None:
+    def start(self, query: IdSource, *, immediate: bool) -> None:
         """Read the complete id list, on a worker if there is one, else here.
 
         After ``set_query`` (not ``immediate``) the read starts a moment later, when the
@@ -162,19 +170,19 @@ class IdListLoader(QObject):
         else:
             QTimer.singleShot(LOAD_DELAY_MS, self, lambda: self._begin(token, query))
 
-    def reload(self, query: EntryQuery) -> None:
+    def reload(self, query: IdSource) -> None:
         """Read the list again now, or, while a read runs, once more after it."""
         if self._loading:
             self._reload_again = True
         else:
             self.start(query, immediate=True)
 
-    def read_now(self, query: EntryQuery) -> None:
+    def read_now(self, query: IdSource) -> None:
         """Read the list on this thread and deliver it (a failing read raises)."""
         self.restart()
         self._finish(self._token, query, read_id_list(self._library, query))
 
-    def _begin(self, token: int, query: EntryQuery) -> None:
+    def _begin(self, token: int, query: IdSource) -> None:
         if token != self._token:
             return
         if self._tasks is None:
@@ -194,7 +202,7 @@ class IdListLoader(QObject):
             lambda exc: self._failed(token, exc),
         )
 
-    def _read_here(self, token: int, query: EntryQuery) -> None:
+    def _read_here(self, token: int, query: IdSource) -> None:
         try:
             ids = read_id_list(self._library, query)
         except ReaderAppError as exc:
@@ -213,7 +221,7 @@ class IdListLoader(QObject):
         log.warning("could not read the article list: %s", exc)
         self.failed.emit(exc)
 
-    def _finish(self, token: int, query: EntryQuery, ids: IdList) -> None:
+    def _finish(self, token: int, query: IdSource, ids: IdList) -> None:
         if not shiboken6.isValid(self) or token != self._token:
             return  # the model is gone, or shows another query now
         self._loading = False

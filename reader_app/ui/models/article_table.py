@@ -51,6 +51,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from reader_app.domain import Changes, EntryId, EntryItem, EntryQuery, FeedId, PageCursor
+from reader_app.domain.search import SearchQuery
 from reader_app.errors import FeedNotFoundError, ReaderAppError
 from reader_app.library import Library
 from reader_app.ui.models.article_columns import (
@@ -62,6 +63,7 @@ from reader_app.ui.models.article_columns import (
     STAR,
     TITLE,
     EntryIdRole,
+    SnippetRole,
     format_list_date,
     header_data,
     item_data,
@@ -123,6 +125,8 @@ class ArticleTableModel(QAbstractTableModel):
         self._library = library
         self._clock = clock
         self._query: EntryQuery | None = None
+        self._search: SearchQuery | None = None  # a search's results instead of a query's
+        self._snippets: dict[EntryId, str] = {}
         self._ids: list[EntryId] = []
         self._rows: dict[EntryId, int] | None = None  # id -> row, built when first needed
         self._cache = RowCache(CACHE_SIZE)
@@ -155,6 +159,8 @@ class ArticleTableModel(QAbstractTableModel):
         row = index.row()
         if role == EntryIdRole:
             return self._ids[row]
+        if role == SnippetRole:
+            return self._snippet_at(row) if index.column() == TITLE else None
         if role not in ITEM_ROLES:
             return None
         item = self._item_at(row)
@@ -187,7 +193,18 @@ class ArticleTableModel(QAbstractTableModel):
 
     @property
     def query(self) -> EntryQuery | None:
+        """The query shown; None while a search's results are shown."""
         return self._query
+
+    @property
+    def search(self) -> SearchQuery | None:
+        """The search whose results are shown, ranked; None for a feed, tag or view."""
+        return self._search
+
+    def all_ids(self) -> list[EntryId]:
+        """Every row's article, the list read whole first if it is still arriving."""
+        self.ensure_complete()
+        return list(self._ids)
 
     @property
     def complete(self) -> bool:
@@ -204,11 +221,10 @@ class ArticleTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._loader.restart()
         self._query = query
+        self._search = None
         self._ids = [item.id for item in page.entries]
         self._rows = None
-        self._cache.clear()
-        self._kept.clear()
-        self._gone.clear()
+        self._forget_rows()
         self._cache.remember(page.entries)
         self._cursor = page.next_cursor
         self._complete = page.next_cursor is None
@@ -217,6 +233,27 @@ class ArticleTableModel(QAbstractTableModel):
             self.loaded.emit()
         else:
             self._loader.start(query, immediate=False)
+
+    def set_search(self, search: SearchQuery) -> None:
+        """Show the results of ``search``, best first: the list is empty until the ranked
+        ids arrive from a worker (ranking reads every match), then ``loaded``."""
+        self.beginResetModel()
+        self._loader.restart()
+        self._query = None
+        self._search = search
+        self._ids = []
+        self._rows = None
+        self._forget_rows()
+        self._cursor = None
+        self._complete = False
+        self.endResetModel()
+        self._loader.start(search, immediate=True)
+
+    def _forget_rows(self) -> None:
+        self._cache.clear()
+        self._snippets.clear()
+        self._kept.clear()
+        self._gone.clear()
 
     def entry_id(self, row: int) -> EntryId:
         """The id of the article on ``row`` (IndexError outside the list)."""
@@ -243,17 +280,21 @@ class ArticleTableModel(QAbstractTableModel):
 
     def ensure_complete(self) -> None:
         """Read the complete id list now, on this thread, if it has not arrived yet."""
-        if self._complete or self._query is None:
+        source = self._search or self._query
+        if self._complete or source is None:
             return
-        self._loader.read_now(self._query)
+        self._loader.read_now(source)
 
     def next_unread_row(self, after_row: int | None, *, backward: bool = False) -> int | None:
         """The first row below ``after_row`` (above it when ``backward``) whose article is
         unread; from the top (the bottom) when ``after_row`` is None.
 
         Asks the library for the query's unread articles past that row's sort key, so it
-        costs a page or two however far away the next unread article is.
+        costs a page or two however far away the next unread article is. Search results are
+        ranked, not sorted: their rows are read in order until an unread one comes.
         """
+        if self._search is not None:
+            return self._next_unread_result(after_row, backward=backward)
         if self._query is None:
             return None
         cursor = None
@@ -281,8 +322,19 @@ class ArticleTableModel(QAbstractTableModel):
     def apply_changes(self, changes: Changes) -> None:
         """Refresh the rows of changed articles in place; reload the ids if articles may
         have joined or left the list (new articles in a covered feed, a removed feed,
-        changed tags under a tag query)."""
-        if self._query is None or changes.empty:
+        changed tags under a tag query). Search results stay as found: rows change, and go
+        when their article is deleted, but new articles wait for the next search."""
+        if changes.empty:
+            return
+        if self._search is not None:
+            rows = self._row_map()
+            present = [e for e in changes.entries if e in rows]
+            for entry_id in present:
+                self._snippets.pop(entry_id, None)  # the text may have changed
+            if present:
+                self._refresh(present)
+            return
+        if self._query is None:
             return
         rows = self._row_map()
         present = [e for e in changes.entries if e in rows]
@@ -308,11 +360,49 @@ class ArticleTableModel(QAbstractTableModel):
         except KeyError:
             return self._fetch_block(row)
 
+    def _next_unread_result(self, after_row: int | None, *, backward: bool) -> int | None:
+        self.ensure_complete()
+        rows = (
+            range(len(self._ids) - 1 if after_row is None else after_row - 1, -1, -1)
+            if backward
+            else range(0 if after_row is None else after_row + 1, len(self._ids))
+        )
+        for row in rows:
+            item = self._item_at(row)
+            if item is not None and not item.read:
+                return row
+        return None
+
+    def _snippet_at(self, row: int) -> str | None:
+        if self._search is None:
+            return None
+        entry_id = self._ids[row]
+        if entry_id not in self._snippets:
+            self._item_at(row)  # a block read brings the snippets with the rows
+        if entry_id not in self._snippets:  # the row was cached, its snippet dropped
+            start = row - row % BLOCK
+            try:
+                self._read_snippets(
+                    [i for i in self._ids[start : start + BLOCK] if i not in self._snippets]
+                )
+            except ReaderAppError as exc:
+                log.warning("could not read search snippets: %s", exc)
+                return None
+        return self._snippets.get(entry_id)
+
+    def _read_snippets(self, ids: list[EntryId]) -> None:
+        if self._search is None or not ids:
+            return
+        found = self._library.search_snippets(self._search, ids)
+        for entry_id in ids:  # "" for none: asked once
+            self._snippets[entry_id] = found.get(entry_id, "")
+
     def _fetch_block(self, row: int) -> EntryItem | None:
         start = row - row % BLOCK
         block = [i for i in self._ids[start : start + BLOCK] if i not in self._cache]
         try:
             found = self._library.entry_items(block)
+            self._read_snippets(block)
         except ReaderAppError as exc:
             # Called while painting: draw an empty row instead of raising, and report it
             # once, after the paint (a dialog opened inside a paint would nest event loops).

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 
 from reader_app.domain import EntryId
 from reader_app.ui.models.article_table import DATE, FEED, STAR, TITLE, ArticleTableModel
+from reader_app.ui.widgets.result_delegate import ResultDelegate
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -76,6 +77,7 @@ class ArticleList(QTableView):
         self._configure()
         selection = self.selectionModel()
         selection.currentChanged.connect(self._on_current_changed)
+        model.modelReset.connect(self._fit_rows)
         model.modelReset.connect(self._follow_current)
         model.rowsRemoved.connect(self._follow_current)
         model.layoutAboutToBeChanged.connect(self._remember_anchor)
@@ -100,7 +102,9 @@ class ArticleList(QTableView):
         # Uniform rows: a height from the font, never measured per row (that would read
         # every row's data).
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self._fit_rows()
+        # Search results show a snippet under the title (two lines, see _fit_rows).
+        self.setItemDelegateForColumn(TITLE, ResultDelegate(self))
 
         header = self.horizontalHeader()
         header.setSectionsClickable(False)
@@ -115,6 +119,11 @@ class ArticleList(QTableView):
         header.resizeSection(DATE, metrics.horizontalAdvance("0000-00-00") + 24)
         header.resizeSection(STAR, metrics.horizontalAdvance("★") + 20)
         header.setMinimumSectionSize(metrics.horizontalAdvance("★") + 12)
+
+    def _fit_rows(self) -> None:
+        """One line per row; two for search results, whose snippet sits under the title."""
+        lines = 2 if self._model.search is not None else 1
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() * lines + 8)
 
     # Settings
 
