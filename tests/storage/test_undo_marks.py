@@ -52,7 +52,8 @@ def test_undoing_mark_unread_brings_back_each_read_time(
     before = marks(library, ids)
     assert len({m[1] for m in before}) == 3
     change = library.mark_read(ids, read=False)
-    assert change.marks is not None and change.marks.value is False
+    assert change.marks is not None
+    assert change.marks.value is False
     assert all(not m[0] and m[1] is None for m in marks(library, ids))
     library.undo_marks(change.marks)
     assert marks(library, ids) == before
@@ -65,11 +66,13 @@ def test_undoing_stars_restores_starred_times(library: Library, clock: FixedCloc
     clock.advance(hours=1)
     before = marks(library, ids)
     unstar = library.set_starred(ids, starred=False)
-    assert unstar.marks is not None and len(unstar.marks.entry_ids) == 2
+    assert unstar.marks is not None
+    assert len(unstar.marks.entry_ids) == 2
     library.undo_marks(unstar.marks)
     assert marks(library, ids) == before
     star = library.set_starred(ids)
-    assert star.marks is not None and star.marks.entry_ids == (ids[2],)
+    assert star.marks is not None
+    assert star.marks.entry_ids == (ids[2],)
     library.undo_marks(star.marks)
     assert marks(library, ids) == before
     assert library.starred_count() == 2
@@ -82,7 +85,8 @@ def test_undoing_mark_all_read_restores_the_unread_set_of_that_view(library: Lib
     library.mark_read(a_ids[:2])
     before = marks(library, a_ids)
     change = library.mark_all_read(EntryQuery(feed_ids=frozenset({a})))
-    assert change.marks is not None and set(change.marks.entry_ids) == set(a_ids[2:])
+    assert change.marks is not None
+    assert set(change.marks.entry_ids) == set(a_ids[2:])
     assert library.unread_counts() == {a: 0, b: 5}
     library.undo_marks(change.marks)
     assert marks(library, a_ids) == before
