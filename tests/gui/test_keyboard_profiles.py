@@ -255,11 +255,12 @@ class Journey:
     star: str
     tag_filter: str
     mark_all_read: str
+    search: str
 
 
 JOURNEYS = {
-    "default": Journey((("press", "Ctrl+N"),), "N", "J", "S", "F", "Shift+A"),
-    "netnewswire": Journey((("press", "Ctrl+N"),), "N", "J", "S", "F", "K"),
+    "default": Journey((("press", "Ctrl+N"),), "N", "J", "S", "F", "Shift+A", "/"),
+    "netnewswire": Journey((("press", "Ctrl+N"),), "N", "J", "S", "F", "K", "Ctrl+Alt+F"),
     # Newsboat gives Ctrl+N to the next feed with unread articles, leaving Add Feed without a
     # key: its ":" command line is the command palette here.
     "newsboat": Journey(
@@ -269,6 +270,7 @@ JOURNEYS = {
         "S",
         "T",
         "Shift+A",
+        "/",
     ),
 }
 
@@ -321,6 +323,20 @@ def test_a_first_session_needs_no_mouse(kb: Harness, profile: str) -> None:
     assert window.article_view.current_entry_id == entries[1]
     kb.press(journey.star)
     kb.qtbot.waitUntil(lambda: kb.library.entry(entries[1]).starred)
+
+    # Search, look at the one result, and back to the list.
+    kb.press(journey.search)
+    assert window.search_box.hasFocus()
+    kb.type('"item 2"')
+    with kb.qtbot.waitSignal(window.article_model.loaded, timeout=WAIT_MS):
+        kb.press("Return")
+    assert window.article_model.rowCount() == 1
+    kb.press("Esc")  # out of the field, onto the results
+    kb.press(journey.next_article)
+    assert window.article_view.current_entry_id == entries[2]
+    kb.press("Esc")  # the search ends
+    assert window.article_model.search is None
+    assert window.article_model.rowCount() == 3
 
     # Only feeds tagged News.
     kb.press(journey.tag_filter)
