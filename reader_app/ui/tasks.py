@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -63,9 +64,19 @@ class Tasks(QObject):
             return cancelled
         future = self._pool.submit(fn)
         self._pending.add(future)
-        done = _Done(future, on_done, on_error)
-        future.add_done_callback(lambda _f: self._finished.emit(done))
+        # The callback must not hold the future: a future that refers to itself through its
+        # own callback is a reference cycle, and its result (an id list of 200,000 rows) would
+        # wait for a full garbage collection, which then stalls the window freeing it.
+        future.add_done_callback(partial(self._emit_finished, on_done, on_error))
         return future
+
+    def _emit_finished(
+        self,
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        future: Future[Any],
+    ) -> None:
+        self._finished.emit(_Done(future, on_done, on_error))
 
     @property
     def busy(self) -> bool:

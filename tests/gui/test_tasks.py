@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
 from PySide6.QtCore import QThread
@@ -61,3 +63,29 @@ def test_nothing_runs_after_shutdown(qtbot: QtBot) -> None:
     assert future.cancelled()
     qtbot.wait(20)
     assert ran == []
+
+
+class Result:
+    """A value that can be watched with a weak reference."""
+
+
+def test_a_delivered_result_is_freed_without_a_garbage_collection(
+    qtbot: QtBot, tasks: Tasks
+) -> None:
+    # A result kept alive by a reference cycle (future -> callback -> future) is freed only
+    # by the garbage collector: for a long id list, a stall when it finally runs.
+    got: list[weakref.ref[Result]] = []
+    go = threading.Event()
+
+    def work() -> Result:
+        go.wait(5)  # still running when run() has set up its callback, as a long read is
+        return Result()
+
+    gc.disable()
+    try:
+        tasks.run(work, on_done=lambda r: got.append(weakref.ref(r)))
+        go.set()
+        qtbot.waitUntil(lambda: bool(got) and not tasks.busy)
+        assert got[0]() is None
+    finally:
+        gc.enable()
