@@ -309,6 +309,8 @@ class SyncEngine:
             positions=parsed.positions,
             item_hashes=parsed.item_hashes,
         )
+        if parsed.title and parsed.title != target.title:
+            update_store.set_feed_title(session, feed_id, parsed.title)
         new_ids = entry_store.insert_entries(session, feed_id, decision.new, checked=True)
         update_store.update_entry_content(session, feed_id, decision.updated, now)
         update_store.touch_entries(session, feed_id, list(decision.unchanged_keys), now)
