@@ -30,6 +30,7 @@ from reader_app.domain import (
 from reader_app.domain.search import SearchHit, SearchOrder, split_highlights
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
+    DatabaseDamagedError,
     FeedNotFoundError,
     InvalidFeedUrlError,
     NoFeedFoundError,
@@ -72,6 +73,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 Handler = Callable[[Library, argparse.Namespace, TextIO, TextIO], int]
+# Commands that work on the library file itself, damaged or not, without opening it as a library.
+FileHandler = Callable[[AppContext, argparse.Namespace, TextIO, TextIO], int]
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -152,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    _file_commands(sub)
+
     for name, help_text in (
         ("mark-read", "mark articles read"),
         ("mark-unread", "mark articles unread"),
@@ -161,6 +166,40 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text, _cmd_state)
         p.add_argument("ids", metavar="ID", nargs="+", type=_positive_int, help="article ids")
     return parser
+
+
+def _file_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """Commands on the library file itself: they work on a damaged file, never opening it."""
+    p = sub.add_parser("backup", help="copy the library to FILE (safe while it is in use)")
+    _add_common(p)
+    p.set_defaults(file_handler=_cmd_backup)
+    p.add_argument("file", metavar="FILE", help="the copy to write; must not exist")
+
+    p = sub.add_parser(
+        "restore",
+        help="put a backup in place of the library (the window must be closed)",
+        description="Put a backup in place of the library. The current library file is not "
+        "deleted: it is renamed LIBRARY.replaced-TIME. Close the window first.",
+    )
+    _add_common(p)
+    p.set_defaults(file_handler=_cmd_restore)
+    p.add_argument(
+        "file", metavar="FILE", nargs="?", help="default: the newest good automatic backup"
+    )
+
+    p = sub.add_parser("check", help="check the library file for damage (exit 1 if damaged)")
+    _add_common(p)
+    p.set_defaults(file_handler=_cmd_check)
+
+    p = sub.add_parser(
+        "recover",
+        help="copy what can still be read from a damaged library into a new library file",
+        description="Copy every readable feed, tag and article of the library into NEW_FILE; "
+        "the library itself is only read. Then 'restore NEW_FILE' puts it in place.",
+    )
+    _add_common(p)
+    p.set_defaults(file_handler=_cmd_recover)
+    p.add_argument("file", metavar="NEW_FILE", help="the new library to write; must not exist")
 
 
 def _search_arguments(p: argparse.ArgumentParser) -> None:
@@ -208,7 +247,7 @@ def run(
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version have printed and "exited"
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    if getattr(args, "handler", None) is None and window is None:
+    if getattr(args, "handler", None) is None and window is None and "file_handler" not in args:
         parser.print_help(out)
         return EXIT_OK
     try:
@@ -217,7 +256,7 @@ def run(
         print(f"{PROG}: error: {_one_line(str(exc), 500)}", file=err)
         return EXIT_FAILED
     with log_to_file(context.paths) as log_warning:
-        if getattr(args, "handler", None) is None:
+        if getattr(args, "handler", None) is None and "file_handler" not in args:
             assert window is not None
             if log_warning:
                 context = replace(context, warnings=(*context.warnings, log_warning))
@@ -236,6 +275,9 @@ def _run_command(
         print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
     args.sync_options = sync_options(context.settings) if args.command in ("add", "sync") else None
     try:
+        if "file_handler" in args:
+            file_handler: FileHandler = args.file_handler
+            return file_handler(context, args, out, err)
         with open_library(context) as library:
             handler: Handler = args.handler
             return handler(library, args, out, err)
@@ -600,7 +642,91 @@ def _cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: Text
         )
     if report.cancelled:
         return 130
+    _daily_backup(library, err)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _daily_backup(library: Library, err: TextIO) -> None:
+    # A sync run from cron is how a library without the window open still gets backed up.
+    try:
+        library.daily_backup()
+    except ReaderAppError as exc:
+        print(f"{PROG}: warning: no daily backup: {_one_line(str(exc), 400)}", file=err)
+
+
+def _cmd_backup(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.storage.backup import check_integrity, make_backup
+
+    database = context.paths.database
+    if database.is_file():
+        # A copy of a damaged file would pass for a good backup later.
+        problems = check_integrity(database)
+        if problems:
+            raise DatabaseDamagedError(database, problems)
+    target = make_backup(database, Path(args.file).expanduser().absolute())
+    print(f"backed up {database} to {target}", file=out)
+    return EXIT_OK
+
+
+def _cmd_restore(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.storage.backup import latest_good_backup, restore_backup
+
+    database = context.paths.database
+    if args.file is None:
+        latest = latest_good_backup(database, context.paths.backup_dir)
+        if latest is None:
+            print(
+                f"{PROG}: error: no good backup in {context.paths.backup_dir}; name one: "
+                f"{PROG} restore FILE",
+                file=err,
+            )
+            return EXIT_FAILED
+        source = latest.path
+    else:
+        source = Path(args.file).expanduser().absolute()
+    moved = restore_backup(source, database)
+    print(f"restored {database} from {source}", file=out)
+    for path in moved:
+        print(f"moved aside: {path}", file=out)
+    return EXIT_OK
+
+
+def _cmd_recover(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.storage.backup import recover
+
+    database = context.paths.database
+    if not database.is_file():
+        print(f"{PROG}: error: there is no library at {database}", file=err)
+        return EXIT_FAILED
+    report = recover(database, Path(args.file).expanduser().absolute())
+    copied, unreadable = report.copied, sum(report.unreadable.values())
+    print(
+        f"recovered {copied['feeds']} feeds, {copied['entries']} articles and {copied['tags']} "
+        f"tags into {report.target}"
+        + (f" ({unreadable} unreadable stretches skipped)" if unreadable else ""),
+        file=out,
+    )
+    print(f"to use it: {PROG} restore {report.target}", file=out)
+    return EXIT_OK
+
+
+def _cmd_check(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reader_app.storage.backup import check_integrity
+
+    database = context.paths.database
+    if not database.exists():
+        print(f"{database}: no library yet", file=out)
+        return EXIT_OK
+    problems = check_integrity(database)
+    if not problems:
+        print(f"{database}: ok", file=out)
+        return EXIT_OK
+    for problem in problems:
+        print(problem, file=out)
+    print(
+        f"{PROG}: error: {_one_line(str(DatabaseDamagedError(database, problems)), 500)}", file=err
+    )
+    return EXIT_FAILED
 
 
 def _cmd_state(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

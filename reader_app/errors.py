@@ -7,6 +7,9 @@ a ``ReaderAppError`` is a bug and is reported loudly as one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 
 class ReaderAppError(Exception):
     """Base of every expected error; ``str()`` is a complete sentence for the user."""
@@ -55,6 +58,22 @@ class StorageError(ReaderAppError):
 
 class SchemaTooNewError(StorageError):
     """The database was written by a newer reader_app; it is left untouched."""
+
+
+class DatabaseDamagedError(StorageError):
+    """The library file failed the integrity check. It is left as it is (never replaced by an
+    empty library); ``reader-app restore`` or the window's dialog puts a backup in its place."""
+
+    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+        shown = "; ".join(problems[:3]) + (
+            f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        )
+        super().__init__(
+            f"{path} is damaged: {shown}. It was left as it is; 'reader-app restore' puts the "
+            "newest good backup in its place (the damaged file is kept aside)"
+        )
+        self.path = path
+        self.problems = tuple(problems)
 
 
 class SettingsError(ReaderAppError):

@@ -41,6 +41,7 @@ from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
 from reader_app.storage import search as search_store
 from reader_app.storage import tags as tag_store
+from reader_app.storage.backup import make_backup, rolling_backup
 
 if TYPE_CHECKING:
     # Fetching and parsing (httpx, feedparser) load only when a command needs the network,
@@ -95,6 +96,20 @@ class Library:
 
     def close(self) -> None:
         self._db.close()
+
+    # Backups (storage/backup.py): copies made while the library is open and in use.
+
+    def backup_to(self, target: Path) -> Path:
+        """A consistent copy of the library at ``target`` (refused if it exists)."""
+        return make_backup(self._db.path, target)
+
+    def daily_backup(self) -> Path | None:
+        """Make the rolling daily backup if it is due (the newest is a day old); None if not.
+
+        Cheap when not due (one directory listing); otherwise it copies the whole file, so the
+        window calls it off the GUI thread.
+        """
+        return rolling_backup(self._db.path, self._db.backup_dir, self._clock())
 
     def __enter__(self) -> Library:
         return self

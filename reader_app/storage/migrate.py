@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader_app.errors import SchemaTooNewError, StorageError
+from reader_app.storage.backup import labelled_backup
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,20 +81,9 @@ def current_revision(path: Path) -> str | None:
 
 
 def backup_file(path: Path, backup_dir: Path, label: str) -> Path:
-    """Copy a live SQLite file consistently (the backup API, not a file copy) and return where."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = backup_dir / f"{path.stem}-{label}-{stamp}{path.suffix}"
-    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        dest = sqlite3.connect(target)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
-    return target
+    """A consistent copy of a live SQLite file in the rolling backups (``backup.py``): named like
+    the daily ones, so the "last 5 kept" counts both."""
+    return labelled_backup(path, backup_dir, label, datetime.now(UTC))
 
 
 def upgrade(path: Path, *, backup_dir: Path) -> Path | None:
@@ -119,10 +109,8 @@ def upgrade(path: Path, *, backup_dir: Path) -> Path | None:
     if exists:
         try:
             backup = backup_file(path, backup_dir, f"before-{head}")
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(
-                f"cannot back up {path} to {backup_dir} before upgrading it: {exc}"
-            ) from None
+        except StorageError as exc:
+            raise StorageError(f"not upgrading {path}: {exc}") from None
         log.info("backed up %s to %s before migrating %s -> %s", path, backup, current, head)
     engine = create_engine(f"sqlite:///{path}")
     try:

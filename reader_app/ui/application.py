@@ -22,12 +22,13 @@ from PySide6.QtWidgets import QApplication
 
 from reader_app import APP_NAME, __version__
 from reader_app.domain.sync import SyncOptions
-from reader_app.errors import ReaderAppError, SchemaTooNewError
+from reader_app.errors import DatabaseDamagedError, ReaderAppError, SchemaTooNewError
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.ui import theme
 from reader_app.ui.dialogs.errors import BugDialog, show_error
+from reader_app.ui.dialogs.repair import offer_repair
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.resources import resource_path
 
@@ -62,9 +63,14 @@ def follow_theme(app: QApplication, settings: Settings) -> None:
 
 
 def open_library_or_explain(paths: AppPaths) -> Library | None:
-    """The library, or None after a dialog that explains why it cannot be opened."""
+    """The library, or None after a dialog that explains why it cannot be opened. A damaged
+    library is never replaced by an empty one: the user chooses a backup or a recovery."""
     try:
         return Library.open(paths.database, backup_dir=paths.backup_dir)
+    except DatabaseDamagedError as exc:
+        log.error("%s", exc)
+        if offer_repair(paths, exc):
+            return open_library_or_explain(paths)
     except SchemaTooNewError as exc:
         show_error(
             None,
@@ -87,6 +93,19 @@ def open_library_or_explain(paths: AppPaths) -> Library | None:
             "writable and that the disk is not full.",
         )
     return None
+
+
+def start_daily_backup(window: MainWindow, library: Library) -> None:
+    """The rolling daily backup, off the GUI thread (it copies the whole file when due). An
+    environment problem (disk full) is a status message; anything else is a bug."""
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, ReaderAppError):
+            window.statusBar().showMessage(f"No daily backup: {exc}", 15_000)
+        else:
+            window.show_bug(exc)
+
+    window.tasks.run(library.daily_backup, None, failed)
 
 
 def install_bug_hook(window_provider: Callable[[], MainWindow | None]) -> None:
@@ -173,6 +192,7 @@ def run_window(
         log.info("window shown: %s", paths.database)
         for warning in warnings:
             window.statusBar().showMessage(warning, 15_000)
+        start_daily_backup(window, library)
         # Once everything is imported and built: see app.settle_heap.
         QTimer.singleShot(0, on_ready)
         return app.exec()
