@@ -12,20 +12,23 @@ import logging
 import signal
 import socket
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from types import TracebackType
 
-from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtCore import QEventLoop, QSocketNotifier, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProgressDialog
 
-from reader_app import APP_NAME, __version__
+from reader_app import APP_NAME, APP_TITLE, __version__
 from reader_app.domain.sync import SyncOptions
 from reader_app.errors import DatabaseDamagedError, ReaderAppError, SchemaTooNewError
 from reader_app.library import Library
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
+from reader_app.storage import migrate
+from reader_app.storage.backup import check_integrity
 from reader_app.ui import theme
 from reader_app.ui.dialogs.errors import BugDialog, show_error
 from reader_app.ui.dialogs.repair import offer_repair
@@ -66,6 +69,7 @@ def open_library_or_explain(paths: AppPaths) -> Library | None:
     """The library, or None after a dialog that explains why it cannot be opened. A damaged
     library is never replaced by an empty one: the user chooses a backup or a recovery."""
     try:
+        upgrade_with_progress(paths)
         return Library.open(paths.database, backup_dir=paths.backup_dir)
     except DatabaseDamagedError as exc:
         log.error("%s", exc)
@@ -93,6 +97,50 @@ def open_library_or_explain(paths: AppPaths) -> Library | None:
             "writable and that the disk is not full.",
         )
     return None
+
+
+def upgrade_with_progress(paths: AppPaths) -> None:
+    """Bring an older library to this version's schema on a thread, with a window that says
+    so: the upgrade that added the search index reads every article (about 50 s for
+    200,000), and without a word the app would look hung before its window appears.
+
+    Does nothing for a library that is new or current (the usual start), or damaged (the
+    caller's ``Library.open`` reports that). A failed upgrade raises here as it would there.
+    """
+    database = paths.database
+    if not database.exists() or database.stat().st_size == 0:
+        return
+    if migrate.current_revision(database) in (None, migrate.SCHEMA_HEAD):
+        return
+    if check_integrity(database):
+        return  # damaged: never upgraded; Library.open raises DatabaseDamagedError
+    progress = QProgressDialog(
+        f"Upgrading the library for this version of {APP_TITLE}. This happens once and can "
+        "take a minute for a large library; a backup is made first.",
+        "",
+        0,
+        0,
+    )
+    progress.setWindowTitle(APP_TITLE)
+    progress.setCancelButton(None)  # an upgrade stopped half-way gains nothing
+    progress.setMinimumDuration(0)
+    progress.show()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            migrate.upgrade(database, backup_dir=paths.backup_dir)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the GUI thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="library-upgrade")
+    worker.start()
+    while worker.is_alive():
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        worker.join(0.05)
+    progress.close()
+    if failure:
+        raise failure[0]
 
 
 def start_daily_backup(window: MainWindow, library: Library) -> None:

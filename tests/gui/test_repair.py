@@ -122,3 +122,41 @@ def test_the_window_makes_the_daily_backup_off_the_gui_thread(
         qtbot.waitUntil(lambda: not window.tasks.busy)
         assert len(list(paths.backup_dir.iterdir())) == 1
         window.close()
+
+
+def test_an_older_library_is_upgraded_with_a_progress_window(qtbot: QtBot, paths: AppPaths) -> None:
+    from PySide6.QtWidgets import QProgressDialog
+
+    from tests.storage.test_search_index import _library_at_0001
+
+    _library_at_0001(paths.database)
+    shown: list[str] = []
+
+    def look() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QProgressDialog) and widget.isVisible():
+                shown.append(widget.labelText())
+        if not shown:
+            QTimer.singleShot(5, look)
+
+    QTimer.singleShot(0, look)
+    library = open_library_or_explain(paths)
+    assert library is not None
+    try:
+        assert library.search_ids("haarlem")  # the upgrade indexed the old articles
+    finally:
+        library.close()
+    assert shown
+    assert "Upgrading the library" in shown[0]
+    assert any("-before-" in p.name for p in paths.backup_dir.iterdir())
+
+
+def test_a_current_library_opens_without_a_progress_window(qtbot: QtBot, paths: AppPaths) -> None:
+    from PySide6.QtWidgets import QProgressDialog
+
+    with Library.open(paths.database, backup_dir=paths.backup_dir) as library:
+        add_feed_with_entries(library, "https://example.org/1-", 3)
+    opened = open_library_or_explain(paths)
+    assert opened is not None
+    opened.close()
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog)]
