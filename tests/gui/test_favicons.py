@@ -103,10 +103,13 @@ def test_an_icon_is_fetched_once_cached_and_found_offline(
     assert len(feed_server.requests_for("/favicon.ico")) == 1
     assert env.caches[0].path_for(feed_server.url("/favicon.ico")).is_file()
 
-    # Next run: a new cache object over the same folder answers at once, without a request.
+    # Next run: a new cache object over the same folder reads it from the disk (on a worker:
+    # the GUI thread decodes no image), without a request.
     again = env.new()
+    with qtbot.waitSignal(again.icon_ready) as read:
+        assert again.icon(feed) is None
+    assert read.args == [feed.id]
     assert color_of(again.icon(feed)) == RED
-    assert not env.tasks.busy
     assert len(feed_server.requests_for("/favicon.ico")) == 1
 
 
