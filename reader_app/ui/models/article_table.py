@@ -12,9 +12,10 @@ the library changed meanwhile, merged by id as in a reload. A pure ``fetchMore``
 not chosen: its scroll bar would not show the list's length, and jumping to an article deep
 in the list (restoring a selection, "next unread") would page through everything above it.
 
-Row data (``EntryItem``, no bodies) comes from ``Library.entry_items`` in blocks of 200
-around the row asked for, kept in a bounded most-recently-used cache keyed by id, so a row
-keeps its data when rows move. Sorting and filtering are the query's (SQL), never a proxy.
+Row data (``EntryItem``, no bodies) comes from ``Library.entry_items`` in blocks of 64
+(``BLOCK``) around the row asked for, kept in a bounded most-recently-used cache keyed by
+id, so a row keeps its data when rows move. Sorting and filtering are the query's (SQL),
+never a proxy.
 
 Reloading keeps rows by id: the new id list replaces the old inside
 ``layoutAboutToBeChanged``/``layoutChanged`` with every persistent index (the view's
@@ -84,7 +85,9 @@ log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 
-PAGE: Final = 200
+# The first page shown at once on a switch (and the keyset pages after it): a screen shows
+# about 45 rows, and every row read before the first paint delays it.
+PAGE: Final = 80
 # Rows read at once when painting reaches rows not in the cache. Small, because it happens
 # inside a paint on the GUI thread: 64 rows take about 2 ms, 200 took 7 (mostly converting
 # them); a screen holds about 40.
