@@ -38,8 +38,10 @@ from reader_app.errors import (
     ReaderAppError,
     SearchSyntaxError,
     SettingsError,
+    StateFileError,
 )
-from reader_app.library import Library
+from reader_app.files import write_atomically
+from reader_app.library import MAX_STATE_FILE_BYTES, Library
 
 if TYPE_CHECKING:
     from reader_app.sync import SyncProgress
@@ -60,6 +62,7 @@ _BAD_INPUT = (
     SettingsError,
     InvalidTagError,
     SearchSyntaxError,
+    StateFileError,
 )
 
 
@@ -138,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export-opml", "write subscriptions as OPML 2.0", _cmd_export)
     p.add_argument("file", metavar="FILE", nargs="?", default="-", help="default: standard output")
 
+    _state_commands(command)
+
     p = command("articles", "list articles, newest first", _cmd_articles)
     p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
@@ -166,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text, _cmd_state)
         p.add_argument("ids", metavar="ID", nargs="+", type=_positive_int, help="article ids")
     return parser
+
+
+def _state_commands(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
+    """Read and starred marks as a JSON file (storage/state.py describes it)."""
+    p = command("export-state", "write read and starred marks as JSON", _cmd_export_state)
+    p.add_argument("file", metavar="FILE", help="JSON file, or - for standard output")
+
+    p = command("import-state", "add the read and starred marks of a JSON file", _cmd_import_state)
+    p.add_argument("file", metavar="FILE", help="JSON file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def _file_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -493,6 +508,72 @@ def _cmd_export(library: Library, args: argparse.Namespace, out: TextIO, err: Te
         print(f"{PROG}: error: cannot write {path}: {exc.strerror or exc}", file=err)
         return EXIT_FAILED
     print(f"exported {len(library.feeds())} feeds to {path}", file=out)
+    return EXIT_OK
+
+
+def _cmd_export_state(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    exported = library.export_state()
+    if args.file == "-":
+        out.write(exported.data.decode("utf-8"))
+        out.flush()
+        return EXIT_OK
+    path = Path(args.file)
+    try:
+        write_atomically(path, exported.data)
+    except OSError as exc:
+        print(f"{PROG}: error: cannot write {path}: {exc.strerror or exc}", file=err)
+        return EXIT_FAILED
+    print(f"exported {exported.articles} articles to {path}", file=out)
+    return EXIT_OK
+
+
+def _read_state_file(name: str) -> tuple[bytes, str]:
+    """The bytes of a state file, refusing one over the size cap before reading it."""
+    limit = MAX_STATE_FILE_BYTES
+    too_large = f"larger than {limit // (1024 * 1024)} MB"
+    if name == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise StateFileError(too_large, "standard input")
+        return data, "standard input"
+    path = Path(name)
+    try:
+        if path.stat().st_size > limit:
+            raise StateFileError(too_large, str(path))
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise StateFileError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
+    if len(data) > limit:
+        raise StateFileError(too_large, str(path))
+    return data, str(path)
+
+
+def _cmd_import_state(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    data, source = _read_state_file(args.file)
+    report = library.import_state(data, source=source)
+    if args.json:
+        summary = {
+            "matched": report.matched,
+            "marked_read": report.marked_read,
+            "starred": report.starred,
+            "unmatched": report.unmatched,
+            "skipped": report.skipped,
+            "skip_reasons": list(report.skip_reasons),
+        }
+        _emit_json(out, summary)
+    else:
+        print(
+            f"matched {report.matched} articles: {report.marked_read} marked read, "
+            f"{report.starred} starred; {report.unmatched} not found, "
+            f"{report.skipped} invalid items skipped",
+            file=out,
+        )
+    for reason in report.skip_reasons:
+        print(f"{PROG}: skipped {source}, {_one_line(reason, 300)}", file=err)
+    if report.skipped > len(report.skip_reasons):
+        print(f"{PROG}: ... and {report.skipped - len(report.skip_reasons)} more", file=err)
+    # Articles this library does not have are normal between readers: still a success.
     return EXIT_OK
 
 

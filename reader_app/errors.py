@@ -103,3 +103,13 @@ class SearchSyntaxError(ReaderAppError):
         self.reason = reason
         self.column = column
         self.hint = hint
+
+
+class StateFileError(ReaderAppError):
+    """A read-state file that cannot be used (not JSON, wrong format, newer version, too
+    large); nothing from it was imported."""
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        super().__init__(f"{source or 'state file'}: {message}")
+        self.source = source
+        self.reason = message

@@ -40,8 +40,10 @@ from reader_app.storage import Database, Transaction
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
 from reader_app.storage import search as search_store
+from reader_app.storage import state as state_store
 from reader_app.storage import tags as tag_store
 from reader_app.storage.backup import make_backup, rolling_backup
+from reader_app.storage.sql import chunked
 
 if TYPE_CHECKING:
     # Fetching and parsing (httpx, feedparser) load only when a command needs the network,
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 _MAX_ID = 2**63 - 1
+# A read-state file larger than this is refused before it is read.
+MAX_STATE_FILE_BYTES = state_store.MAX_FILE_BYTES
 
 
 class _Unset:
@@ -72,6 +76,32 @@ class OpmlImportReport:
     added: tuple[str, ...]
     already_subscribed: tuple[str, ...]  # their tags from the file were added
     skipped: tuple[opml.OpmlSkip, ...]
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedState:
+    """A read-state file's bytes and how many articles it lists."""
+
+    data: bytes
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportStateReport:
+    """What a read-state import did. Nothing is imported when the file itself is refused.
+
+    ``matched``: items of the file that found an article here; ``unmatched``: those that did
+    not (normal between readers that follow different feeds). ``marked_read`` and ``starred``
+    count articles that gained the mark; articles already marked are left as they are.
+    """
+
+    matched: int
+    marked_read: int
+    starred: int
+    unmatched: int
+    skipped: int  # items of the file that were not usable
+    skip_reasons: tuple[str, ...]  # the first few, "item 3: 'key' is missing or not text"
     changes: Changes
 
 
@@ -294,6 +324,39 @@ class Library:
             for s in self.feeds()
         ]
         return opml.write_opml(feeds, now=self._clock())
+
+    # Read state (storage/state.py describes the file)
+
+    def export_state(self) -> ExportedState:
+        """Every read or starred article's marks as a JSON state file."""
+        articles = self._db.read(state_store.marked_articles)
+        return ExportedState(state_store.encode_state(articles, self._clock()), len(articles))
+
+    def import_state(self, data: bytes, *, source: str = "state file") -> ImportStateReport:
+        """Add the read and starred marks of a state file; never removes a mark.
+
+        StateFileError (nothing imported) for a file that cannot be used. One transaction per
+        chunk of articles, so a huge file never holds the writer for long.
+        """
+        now = self._clock()
+        parsed = state_store.parse_state(data, source=source, now=now)
+        matched = marked_read = starred = 0
+        changes = Changes()
+        for chunk in chunked(parsed.articles):
+            done = self._db.write_sync(partial(state_store.apply_marks, articles=chunk, now=now))
+            matched += done.matched
+            marked_read += done.marked_read
+            starred += done.starred
+            changes |= done.changes
+        return ImportStateReport(
+            matched=matched,
+            marked_read=marked_read,
+            starred=starred,
+            unmatched=len(parsed.articles) - matched,
+            skipped=parsed.skipped,
+            skip_reasons=parsed.reasons,
+            changes=changes,
+        )
 
     def discover(self, url: str, *, options: SyncOptions | None = None) -> Discovery:
         """What subscribing to ``url`` would mean: the feed itself, or the feeds a page links.
