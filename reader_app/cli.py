@@ -27,6 +27,7 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
+from reader_app.domain.retention import PruneReport, RetentionPolicy
 from reader_app.domain.search import SearchHit, SearchOrder, split_highlights
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
@@ -41,7 +42,7 @@ from reader_app.errors import (
     StateFileError,
 )
 from reader_app.files import write_atomically
-from reader_app.library import MAX_STATE_FILE_BYTES, Library
+from reader_app.library import MAX_STATE_FILE_BYTES, Library, retention_policy
 
 if TYPE_CHECKING:
     from reader_app.sync import SyncProgress
@@ -160,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    _prune_command(command)
+
     _file_commands(sub)
 
     for name, help_text in (
@@ -171,6 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text, _cmd_state)
         p.add_argument("ids", metavar="ID", nargs="+", type=_positive_int, help="article ids")
     return parser
+
+
+def _prune_command(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
+    """Retention by hand; ``sync`` also prunes with the settings after each run."""
+    p = command("prune", "delete old articles as the retention settings say", _cmd_prune)
+    p.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
+    p.add_argument(
+        "--keep-days",
+        type=_int_between(0, 36500),
+        metavar="N",
+        help="override retention.keep_days (0: no age limit)",
+    )
+    p.add_argument(
+        "--keep-per-feed",
+        type=_int_between(0, 1_000_000),
+        metavar="N",
+        help="override retention.keep_per_feed (0: no limit)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def _state_commands(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
@@ -240,6 +262,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
 WindowLauncher = Callable[[AppContext], int]
 
 
@@ -289,6 +324,7 @@ def _run_command(
     for warning in (*context.warnings, *([log_warning] if log_warning else [])):
         print(f"{PROG}: warning: {_one_line(warning, 500)}", file=err)
     args.sync_options = sync_options(context.settings) if args.command in ("add", "sync") else None
+    args.retention = retention_policy(context.settings)
     try:
         if "file_handler" in args:
             file_handler: FileHandler = args.file_handler
@@ -723,8 +759,59 @@ def _cmd_sync(library: Library, args: argparse.Namespace, out: TextIO, err: Text
         )
     if report.cancelled:
         return 130
+    _prune_after_sync(library, args.retention, out, err)
     _daily_backup(library, err)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _prune_after_sync(library: Library, policy: RetentionPolicy, out: TextIO, err: TextIO) -> None:
+    # After the sync so a feed's newest articles count towards its limit, before the daily
+    # backup so the copy is the smaller file. A failure here must not fail the sync itself.
+    if not policy.active:
+        return
+    try:
+        report = library.prune(policy)
+    except ReaderAppError as exc:
+        print(f"{PROG}: warning: no pruning: {_one_line(str(exc), 400)}", file=err)
+        return
+    if report.total:
+        print(f"pruned {report.total} old articles", file=err)
+
+
+def _cmd_prune(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    policy: RetentionPolicy = args.retention
+    if args.keep_days is not None:
+        policy = replace(policy, keep_days=args.keep_days)
+    if args.keep_per_feed is not None:
+        policy = replace(policy, keep_per_feed=args.keep_per_feed)
+    report = library.prune(policy, dry_run=args.dry_run)
+    if args.json:
+        _emit_json(out, _prune_summary(library, policy, report))
+        return EXIT_OK
+    if not policy.active:
+        print("retention is off (keep_days and keep_per_feed are 0): nothing to prune", file=out)
+        return EXIT_OK
+    verb = "would delete" if report.dry_run else "deleted"
+    print(f"{verb} {report.total} articles", file=out)
+    titles = {s.feed.id: s.feed.display_title for s in library.feeds(report.per_feed)}
+    for feed_id, count in sorted(report.per_feed.items(), key=lambda item: -item[1]):
+        print(f"  {count:>7}  {_one_line(titles.get(feed_id, str(feed_id)), 100)}", file=out)
+    return EXIT_OK
+
+
+def _prune_summary(library: Library, policy: RetentionPolicy, report: PruneReport) -> object:
+    urls = {s.feed.id: s.feed.url for s in library.feeds(report.per_feed)}
+    return {
+        "dry_run": report.dry_run,
+        "keep_days": policy.keep_days,
+        "keep_per_feed": policy.keep_per_feed,
+        "keep_unread": policy.keep_unread,
+        "total": report.total,
+        "feeds": [
+            {"feed_id": feed_id, "url": urls.get(feed_id), "deleted": count}
+            for feed_id, count in sorted(report.per_feed.items())
+        ],
+    }
 
 
 def _daily_backup(library: Library, err: TextIO) -> None:

@@ -31,14 +31,17 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
+from reader_app.domain.retention import PruneReport, RetentionPolicy
 from reader_app.domain.search import SearchHit, SearchOrder, SearchPage, SearchQuery
 from reader_app.domain.search_parser import parse_search
 from reader_app.domain.tags import InvalidTagError
 from reader_app.domain.urls import normalize_feed_url, split_credentials
 from reader_app.errors import EntryNotFoundError, FeedNotFoundError
+from reader_app.settings import Settings
 from reader_app.storage import Database, Transaction
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
+from reader_app.storage import retention as retention_store
 from reader_app.storage import search as search_store
 from reader_app.storage import state as state_store
 from reader_app.storage import tags as tag_store
@@ -56,6 +59,9 @@ Clock = Callable[[], datetime]
 _MAX_ID = 2**63 - 1
 # A read-state file larger than this is refused before it is read.
 MAX_STATE_FILE_BYTES = state_store.MAX_FILE_BYTES
+# Articles deleted per write transaction by a prune: small enough that a mark or a sync batch
+# waiting behind it is not held for long.
+_PRUNE_CHUNK = 5000
 
 
 class _Unset:
@@ -471,6 +477,28 @@ class Library:
             )
         )
 
+    def prune(self, policy: RetentionPolicy, *, dry_run: bool = False) -> PruneReport:
+        """Delete the articles ``policy`` lets go; their keys are remembered (never re-added).
+
+        One read chooses them, then one write per chunk deletes them, so a big first prune
+        never holds the writer (and a waiting mark or sync) for long. With ``dry_run``
+        nothing is written and the report says what would go.
+        """
+        now = self._clock()
+        rows = self._db.read(lambda s: retention_store.select_prunable_rows(s, policy, now))
+        if dry_run:
+            return PruneReport(per_feed=_count_per_feed(rows), dry_run=True)
+        changes = Changes()
+        # In rowid order each chunk touches neighbouring pages: about twice as fast as list order.
+        ids = sorted(entry_id for entry_id, _ in rows)
+        for chunk in chunked(ids, _PRUNE_CHUNK):
+            changes |= self._db.write_sync(
+                partial(retention_store.prune_entries, ids=chunk, policy=policy, now=now)
+            )
+        # Articles starred or marked unread between the read and the write were spared.
+        done = [row for row in rows if EntryId(row[0]) in changes.entries]
+        return PruneReport(per_feed=_count_per_feed(done), changes=changes)
+
     def add_entries(self, feed_id: FeedId, entries: Sequence[NewEntry]) -> list[EntryId]:
         """Store new articles for a feed (the sync engine's write; also used by tests)."""
         return self._db.write_sync(lambda s: entry_store.insert_entries(s, feed_id, entries))
@@ -543,6 +571,13 @@ class Library:
         return self.parse_search(query) if isinstance(query, str) else query
 
 
+def _count_per_feed(rows: Iterable[tuple[int, int]]) -> dict[FeedId, int]:
+    counts: dict[FeedId, int] = {}
+    for _, feed_id in rows:
+        counts[FeedId(feed_id)] = counts.get(FeedId(feed_id), 0) + 1
+    return counts
+
+
 def _day_start(day: date) -> datetime:
     """The instant a local day begins (its own UTC offset: daylight saving included)."""
     try:
@@ -568,3 +603,13 @@ def _valid_tags(names: Iterable[str]) -> tuple[str, ...]:
         except InvalidTagError:
             continue
     return tuple(sorted(valid, key=str.casefold))
+
+
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    """The retention settings as a policy: ``reader-app sync``, ``prune`` and the window's
+    sync apply it."""
+    return RetentionPolicy(
+        keep_days=settings.get_int("retention.keep_days"),
+        keep_per_feed=settings.get_int("retention.keep_per_feed"),
+        keep_unread=settings.get_bool("retention.keep_unread"),
+    )

@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as ProcessEvent
 from pathlib import Path
 
+from reader_app.domain.retention import PruneReport, RetentionPolicy
 from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 from reader_app.errors import ReaderAppError, StorageError, UpdateError
 from reader_app.library import Library
@@ -50,6 +51,7 @@ class _Job:
     selection: SyncSelection
     options: SyncOptions
     log_file: str  # "" for none
+    retention: RetentionPolicy | None  # pruned after a sync that was not cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ def update_in_child(
     on_progress: Callable[[SyncProgress], None] | None = None,
     cancel: threading.Event | None = None,
     log_file: Path | None = None,
+    retention: RetentionPolicy | None = None,
+    on_pruned: Callable[[PruneReport], None] | None = None,
 ) -> SyncReport:
     """``Library.update_feeds`` for the library at ``database``, run in a child process.
 
@@ -83,13 +87,21 @@ def update_in_child(
     ``on_progress`` on it for each feed written. Raises StorageError for an environment
     problem in the child and SyncProcessError for anything else, with the child's traceback
     logged here.
+
+    With ``retention``, the child prunes after a sync that was not cancelled (while the
+    library is open there anyway) and ``on_pruned`` receives what it deleted, before the
+    report; a failed prune is logged and leaves the sync's result alone.
     """
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_child,
-        args=(_Job(str(database), selection, options, str(log_file or "")), stop, sender),
+        args=(
+            _Job(str(database), selection, options, str(log_file or ""), retention),
+            stop,
+            sender,
+        ),
         name="reader-app-sync",
     )
     process.start()
@@ -110,6 +122,8 @@ def update_in_child(
             if isinstance(message, SyncProgress):
                 if on_progress is not None:
                     on_progress(message)
+            elif isinstance(message, PruneReport) and on_pruned is not None:
+                on_pruned(message)
             elif isinstance(message, _Done):
                 return message.report
             elif isinstance(message, _Failed):
@@ -137,6 +151,15 @@ def lower_priority(niceness: int = BACKGROUND_NICENESS) -> int:
     except OSError as exc:  # a sandbox may refuse; the sync still works
         log.info("could not lower the sync process's priority: %s", exc)
         return os.nice(0)
+
+
+def _prune(library: Library, policy: RetentionPolicy, conn: Connection) -> None:
+    # The articles are stored; a prune that fails (disk full, a locked file) must not turn
+    # the sync into a failure. The next sync tries again.
+    try:
+        conn.send(library.prune(policy))
+    except ReaderAppError as exc:
+        log.warning("no pruning after the sync: %s", exc)
 
 
 def _child(job: _Job, stop: ProcessEvent, conn: Connection) -> None:
@@ -167,6 +190,8 @@ def _child(job: _Job, stop: ProcessEvent, conn: Connection) -> None:
             report = library.update_feeds(
                 job.selection, options=job.options, on_progress=conn.send, cancel=cancel
             )
+            if job.retention is not None and job.retention.active and not report.cancelled:
+                _prune(library, job.retention, conn)
         conn.send(_Done(report))
     except ReaderAppError as exc:
         conn.send(_Failed(True, str(exc), traceback.format_exc()))

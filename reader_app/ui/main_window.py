@@ -10,9 +10,9 @@ while the sync runs.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl
@@ -42,11 +42,12 @@ from PySide6.QtWidgets import (
 
 from reader_app import APP_TITLE
 from reader_app.domain import Changes, EntryId, StateChange
+from reader_app.domain.retention import PruneReport
 from reader_app.domain.search import SearchQuery
-from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport
+from reader_app.domain.sync import SyncOptions, SyncProgress, SyncReport, SyncSelection
 from reader_app.errors import ReaderAppError
 from reader_app.ingest.assets import AssetCache
-from reader_app.library import Library
+from reader_app.library import Library, retention_policy
 from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.sync_process import update_in_child
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self._state = WindowState(paths.config_dir / "window.ini")
         self._sync_changes = Changes()  # landed, not yet shown (see _refresh_after_sync)
         self._sync_refreshing = False
+        self._pruned: PruneReport | None = None  # from the last sync's retention pass
 
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(QIcon(str(resource_path("reader-app.svg"))))
@@ -133,9 +135,7 @@ class MainWindow(QMainWindow):
             self,
             # A child process: the sync's Python work never holds this process's GIL, so the
             # window does not stall while it runs (see reader_app/sync_process.py).
-            runner=partial(update_in_child, library.path, log_file=paths.log_file)
-            if sync_in_child
-            else None,
+            runner=self._sync_in_child if sync_in_child else None,
         )
         self.reading = Reading(self)
         self.subscriptions = Subscriptions(self)
@@ -669,6 +669,32 @@ class MainWindow(QMainWindow):
 
     # --- sync -----------------------------------------------------------------------------
 
+    def _sync_in_child(
+        self,
+        selection: SyncSelection,
+        *,
+        options: SyncOptions,
+        on_progress: Callable[[SyncProgress], None],
+        cancel: threading.Event,
+    ) -> SyncReport:
+        """The sync controller's runner (on its thread): the sync, then retention, in a
+        child process. The policy is read now, so a change in Preferences applies to the
+        next refresh; what was pruned is shown when the sync has finished."""
+
+        def pruned(report: PruneReport) -> None:
+            self._pruned = report  # read by _sync_finished, after this runner returns
+
+        return update_in_child(
+            self.library.path,
+            selection,
+            options=options,
+            on_progress=on_progress,
+            cancel=cancel,
+            log_file=self.paths.log_file,
+            retention=retention_policy(self.settings),
+            on_pruned=pruned,
+        )
+
     def _sync_started(self, total: int) -> None:
         self.sync_bar.setRange(0, max(total, 1))
         self.sync_bar.setValue(0)
@@ -719,9 +745,15 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: read_update(self.library, changes, now), done, failed)
 
     def _sync_finished(self, report: SyncReport) -> None:
+        pruned, self._pruned = self._pruned, None
+        if pruned is not None and pruned.total:
+            self._sync_changes |= pruned.changes
         self._refresh_after_sync()
         self.sync_bar.hide()
-        self.sync_label.setText(self.sync.summary_text(report))
+        summary = self.sync.summary_text(report)
+        if pruned is not None and pruned.total:
+            summary += f"; {pruned.total:,} old article{'' if pruned.total == 1 else 's'} removed"
+        self.sync_label.setText(summary)
         self.favicons.prefetch(self.feed_model.feeds())
 
     def _sync_failed(self, exc: BaseException) -> None:

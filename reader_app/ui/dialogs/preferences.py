@@ -227,15 +227,9 @@ def _description(spec: SettingSpec) -> QLabel:
     return label
 
 
-# Settings declared for features still being built (keyboard profiles, retention): a choice
+# Settings declared for features still being built: a choice
 # that changes nothing would mislead, so they are not offered until the feature reads them.
-NOT_YET_IN_EFFECT = frozenset(
-    {
-        "retention.keep_days",
-        "retention.keep_per_feed",
-        "retention.keep_unread",
-    }
-)
+NOT_YET_IN_EFFECT: frozenset[str] = frozenset()  # every setting is in effect now
 
 
 class PreferencesDialog(QDialog):

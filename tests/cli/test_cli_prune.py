@@ -1,0 +1,155 @@
+"""``reader-app prune`` and the prune that follows ``reader-app sync``, on real files."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reader_app.app import load_context
+from reader_app.cli import run
+from reader_app.domain import EntryQuery
+from reader_app.library import Library
+from reader_app.settings import Settings
+from tests.conftest import add_feed_with_entries
+from tests.support.feedserver import FeedServer, rss
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No real home and no READER_APP_HOME: nothing a test does reaches the user's files."""
+    monkeypatch.delenv("READER_APP_HOME", raising=False)
+    for key in list(os.environ):
+        if key.startswith("XDG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], home: Path) -> Cli:
+    def call(*args: str) -> Result:
+        capsys.readouterr()
+        code = run(["--data-dir", str(home), *args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return call
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        yield server
+
+
+def _settings(home: Path, **values: object) -> None:
+    settings_file = load_context(home).paths.settings_file
+    settings = Settings.load(settings_file).settings
+    for key, value in values.items():
+        settings.set(f"retention.{key}", value)
+    settings.save(settings_file)
+
+
+def _library(home: Path) -> Library:
+    paths = load_context(home).paths
+    return Library.open(paths.database, backup_dir=paths.backup_dir)
+
+
+def _read_feed(home: Path, count: int) -> int:
+    """A feed of ``count`` articles, all read."""
+    with _library(home) as library:
+        feed = add_feed_with_entries(library, "https://a.example/feed", count)
+        library.mark_read(library.entry_ids(EntryQuery()))
+        return feed
+
+
+def _article_count(home: Path) -> int:
+    with _library(home) as library:
+        return library.count_entries(EntryQuery())
+
+
+def test_prune_uses_the_settings(cli: Cli, home: Path) -> None:
+    _read_feed(home, 6)
+    _settings(home, keep_per_feed=2)
+
+    result = cli("prune")
+
+    assert result.code == 0, result.err
+    assert "deleted 4 articles" in result.out
+    assert "a.example" in result.out
+    assert _article_count(home) == 2
+
+
+def test_dry_run_says_what_would_go_and_deletes_nothing(cli: Cli, home: Path) -> None:
+    feed = _read_feed(home, 5)
+
+    result = cli("prune", "--dry-run", "--keep-per-feed", "1", "--json")
+
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["dry_run"] is True
+    assert summary["total"] == 4
+    assert summary["feeds"] == [{"feed_id": feed, "url": "https://a.example/feed", "deleted": 4}]
+    assert _article_count(home) == 5
+
+
+def test_keep_unread_setting_protects_unread(cli: Cli, home: Path) -> None:
+    with _library(home) as library:
+        add_feed_with_entries(library, "https://a.example/feed", 5)  # all unread
+
+    assert "deleted 0 articles" in cli("prune", "--keep-per-feed", "1").out
+    _settings(home, keep_unread=False)
+    assert "deleted 4 articles" in cli("prune", "--keep-per-feed", "1").out
+    assert _article_count(home) == 1
+
+
+def test_retention_off_prunes_nothing(cli: Cli, home: Path) -> None:
+    _read_feed(home, 3)
+    result = cli("prune")
+    assert result.code == 0
+    assert "retention is off" in result.out
+    assert _article_count(home) == 3
+
+
+def test_bad_override_is_a_usage_error(cli: Cli, home: Path) -> None:
+    result = cli("prune", "--keep-days", "-3")
+    assert result.code == 2
+    assert "--keep-days" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_sync_prunes_after_updating(cli: Cli, home: Path, feed_server: FeedServer) -> None:
+    feed_server.route("/feed.xml", body=rss(items=3))
+    _settings(home, keep_per_feed=1, keep_unread=False)
+    assert cli("add", "--no-check", feed_server.url("/feed.xml")).code == 0
+
+    result = cli("sync", "--all")
+
+    assert result.code == 0, result.err
+    assert "3 new articles" in result.out
+    assert "pruned 2 old articles" in result.err
+    assert _article_count(home) == 1
+    # The feed still lists the pruned articles: they stay gone, and nothing is pruned again.
+    again = cli("sync", "--all")
+    assert "0 new articles" in again.out
+    assert "pruned" not in again.err
+    assert _article_count(home) == 1
