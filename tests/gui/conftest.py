@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from reader_app.domain import FeedId
 from reader_app.library import Library
+from reader_app.paths import AppPaths, resolve_paths
 from tests.conftest import add_feed_with_entries
 from tests.support.feedserver import FeedServer
 
@@ -33,3 +35,11 @@ def filled_library(library: Library) -> dict[str, FeedId]:
         "linux": add_feed_with_entries(library, "https://linux.example/feed", 10, tags=("Tech",)),
         "misc": add_feed_with_entries(library, "https://misc.example/feed", 5),
     }
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> AppPaths:
+    """The app's folders under one temporary home (``--data-dir``), created."""
+    found = resolve_paths(tmp_path / "home")
+    found.ensure()
+    return found

@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryId, EntryQuery, FeedId, NewEntry
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
+from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.sync import SyncOptions
 from reader_app.ui.dialogs.add_feed import AddFeedDialog
@@ -162,13 +162,6 @@ def typed_text(key: Qt.Key, modifiers: Qt.KeyboardModifier) -> str:
         return ""
     char = chr(key.value)
     return char.upper() if modifiers & Qt.KeyboardModifier.ShiftModifier else char.lower()
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    found = resolve_paths(tmp_path / "home")
-    found.ensure()
-    return found
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer, QUrl
@@ -16,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryQuery
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
+from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.ui.dialogs.add_feed import AddFeedDialog
 from reader_app.ui.dialogs.cheat_sheet import CheatSheet
@@ -35,13 +34,6 @@ from tests.gui.test_keyboard import (
     wait_for_modal,
 )
 from tests.support.feedserver import rss
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    found = resolve_paths(tmp_path / "home")
-    found.ensure()
-    return found
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryQuery, FeedId
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
+from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.sync import SyncOptions
 from reader_app.ui.main_window import MainWindow
@@ -22,13 +22,6 @@ from tests.conftest import FixedClock, add_feed_with_entries
 from tests.support.feedserver import FeedServer, rss
 
 MakeWindow = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    found = resolve_paths(tmp_path / "home")
-    found.ensure()
-    return found
 
 
 @pytest.fixture

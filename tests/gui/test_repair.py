@@ -3,27 +3,17 @@ recovers what can be read, keeps the damaged file aside, and never starts empty.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryQuery
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
+from reader_app.paths import AppPaths
 from reader_app.ui.application import open_library_or_explain
 from reader_app.ui.dialogs.repair import QUIT, RECOVER, RESTORE
 from tests.conftest import add_feed_with_entries
 from tests.storage.test_backup import damage_entries_page
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    found = resolve_paths(tmp_path / "home")
-    found.ensure()
-    return found
 
 
 def answer(*buttons: str) -> list[str]:
