@@ -28,6 +28,7 @@ from reader_app.domain import (
     normalize_tag,
 )
 from reader_app.domain.retention import PruneReport, RetentionPolicy
+from reader_app.domain.saved_search import SavedSearch
 from reader_app.domain.search import SearchHit, SearchOrder, split_highlights
 from reader_app.domain.tags import InvalidTagError
 from reader_app.errors import (
@@ -37,6 +38,7 @@ from reader_app.errors import (
     NoFeedFoundError,
     OpmlError,
     ReaderAppError,
+    SavedSearchNotFoundError,
     SearchSyntaxError,
     SettingsError,
     StateFileError,
@@ -63,6 +65,7 @@ _BAD_INPUT = (
     SettingsError,
     InvalidTagError,
     SearchSyntaxError,
+    SavedSearchNotFoundError,
     StateFileError,
 )
 
@@ -144,16 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _state_commands(command)
 
-    p = command("articles", "list articles, newest first", _cmd_articles)
-    p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
-    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
-    p.add_argument("--unread", action="store_true", help="only unread articles")
-    p.add_argument("--starred", action="store_true", help="only starred articles")
-    p.add_argument("--oldest-first", action="store_true")
-    p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="default: 50")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
+    _articles_command(command)
     _search_arguments(command("search", "search articles, best match first", _cmd_search))
+    _saved_search_commands(command)
 
     p = command("sync", "update the feeds that are due (all with --all)", _cmd_sync)
     p.add_argument("--all", action="store_true", help="update every feed, due or not")
@@ -193,6 +189,40 @@ def _prune_command(command: Callable[[str, str, Handler], argparse.ArgumentParse
         help="override retention.keep_per_feed (0: no limit)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _articles_command(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
+    p = command("articles", "list articles, newest first", _cmd_articles)
+    p.add_argument("--feed", action="append", default=[], metavar="FEED", help="repeatable")
+    p.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeatable")
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--starred", action="store_true", help="only starred articles")
+    p.add_argument("--saved", metavar="NAME", help="only the articles a saved search finds")
+    p.add_argument("--oldest-first", action="store_true")
+    p.add_argument("--limit", type=_positive_int, default=50, metavar="N", help="default: 50")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _saved_search_commands(
+    command: Callable[[str, str, Handler], argparse.ArgumentParser],
+) -> None:
+    """Saved searches: the feed list shows them as views with unread counts."""
+    p = command("saved-searches", "list saved searches with unread counts", _cmd_saved_searches)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("save-search", "keep a search as a view with an unread count", _cmd_save_search)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("query", metavar="QUERY", nargs="+", help="as for search (quote it)")
+
+    p = command("edit-search", "rename a saved search or change its query", _cmd_edit_search)
+    p.add_argument("name", metavar="NAME", help="the saved search's name or id")
+    p.add_argument("--name", dest="new_name", metavar="NEW_NAME")
+    p.add_argument("--query", metavar="QUERY")
+
+    p = command(
+        "remove-search", "forget a saved search (no article is deleted)", _cmd_remove_search
+    )
+    p.add_argument("name", metavar="NAME", help="the saved search's name or id")
 
 
 def _state_commands(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
@@ -617,6 +647,7 @@ def _cmd_articles(library: Library, args: argparse.Namespace, out: TextIO, err: 
     query = EntryQuery(
         feed_ids=frozenset(library.resolve_feed(ref) for ref in args.feed),
         tags=frozenset(normalize_tag(tag) for tag in args.tag),
+        saved_search=None if args.saved is None else _saved_search(library, args.saved).id,
         unread_only=args.unread,
         starred_only=args.starred,
         newest_first=not args.oldest_first,
@@ -690,6 +721,67 @@ def _cmd_search(library: Library, args: argparse.Namespace, out: TextIO, err: Te
         snippet = _show_snippet(hit.snippet)
         if snippet:
             print(f"{'':>10}{snippet}", file=out)
+    return EXIT_OK
+
+
+def _saved_search(library: Library, ref: str) -> SavedSearch:
+    """A saved search named on the command line: by name, or by id if no name matches."""
+    try:
+        return library.saved_search(ref)
+    except SavedSearchNotFoundError:
+        if ref.isascii() and ref.isdecimal():
+            return library.saved_search(int(ref))
+        raise
+
+
+def _saved_search_json(search: SavedSearch) -> dict[str, object]:
+    return {"id": search.id, "name": search.name, "query": search.query,
+            "unread_count": search.unread_count}  # fmt: skip
+
+
+def _cmd_saved_searches(
+    library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    searches = library.saved_searches()
+    if args.json:
+        _emit_json(out, [_saved_search_json(search) for search in searches])
+        return EXIT_OK
+    if not searches:
+        print("no saved searches (save one with: reader-app save-search NAME QUERY)", file=out)
+    for search in searches:
+        name = _one_line(search.name, 30)
+        print(f"{search.id:>5} {search.unread_count:>7}  {name:<30}  {search.query}", file=out)
+    return EXIT_OK
+
+
+def _cmd_save_search(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        search = library.save_search(args.name, " ".join(args.query))
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_USAGE
+    print(f"saved {search.name!r}: {search.unread_count} unread", file=out)
+    return EXIT_OK
+
+
+def _cmd_edit_search(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.new_name is None and args.query is None:
+        print(f"{PROG}: error: give --name, --query or both", file=err)
+        return EXIT_USAGE
+    current = _saved_search(library, args.name)
+    try:
+        search = library.edit_saved_search(current.id, name=args.new_name, query=args.query)
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return EXIT_USAGE
+    print(f"saved {search.name!r}: {search.unread_count} unread", file=out)
+    return EXIT_OK
+
+
+def _cmd_remove_search(library: Library, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    search = _saved_search(library, args.name)
+    library.remove_saved_search(search.id)
+    print(f"removed the saved search {search.name!r}", file=out)
     return EXIT_OK
 
 

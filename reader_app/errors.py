@@ -35,6 +35,10 @@ class EntryNotFoundError(ReaderAppError):
     """No article with that id."""
 
 
+class SavedSearchNotFoundError(ReaderAppError):
+    """No saved search with that id or name."""
+
+
 class UpdateError(ReaderAppError):
     """Fetching or parsing a feed failed; stored on the feed rather than raised to the user."""
 

@@ -32,16 +32,24 @@ from reader_app.domain import (
     normalize_tag,
 )
 from reader_app.domain.retention import PruneReport, RetentionPolicy
-from reader_app.domain.search import SearchHit, SearchOrder, SearchPage, SearchQuery
+from reader_app.domain.saved_search import SavedSearch, SavedSearchId, normalize_search_name
+from reader_app.domain.search import (
+    SearchHit,
+    SearchOrder,
+    SearchPage,
+    SearchQuery,
+    day_bounds,
+)
 from reader_app.domain.search_parser import parse_search
 from reader_app.domain.tags import InvalidTagError
 from reader_app.domain.urls import normalize_feed_url, split_credentials
-from reader_app.errors import EntryNotFoundError, FeedNotFoundError
+from reader_app.errors import EntryNotFoundError, FeedNotFoundError, SavedSearchNotFoundError
 from reader_app.settings import Settings
 from reader_app.storage import Database, Transaction
 from reader_app.storage import entries as entry_store
 from reader_app.storage import feeds as feed_store
 from reader_app.storage import retention as retention_store
+from reader_app.storage import saved_searches as saved_store
 from reader_app.storage import search as search_store
 from reader_app.storage import state as state_store
 from reader_app.storage import tags as tag_store
@@ -121,6 +129,8 @@ class Library:
     def __init__(self, db: Database, *, clock: Clock = utc_now) -> None:
         self._db = db
         self._clock = clock
+        # Whoever writes (sync, marks, edits), saved searches follow before the commit.
+        db.before_commit = self._refresh_saved_searches
 
     @classmethod
     def open(cls, path: Path, *, backup_dir: Path | None = None, clock: Clock = utc_now) -> Library:
@@ -509,8 +519,7 @@ class Library:
         """Parse what the user typed (the grammar: ``domain/search_parser.py``); relative days
         count from today, locally. ``prefix_last``: the word being typed matches as a prefix.
         Raises SearchSyntaxError, which names the column."""
-        today = self._clock().astimezone().date()
-        return parse_search(text, today=today, prefix_last=prefix_last)
+        return parse_search(text, today=self._today(), prefix_last=prefix_last)
 
     def search(
         self,
@@ -525,7 +534,7 @@ class Library:
         if not 1 <= limit <= 10_000:
             raise ValueError(f"limit must be between 1 and 10000, not {limit}")
         parsed = self._parsed(query)
-        since, until = _day_bounds(parsed)
+        since, until = day_bounds(parsed)
         offset = max(offset, 0)
 
         def read(session: Transaction) -> tuple[list[EntryId], list[SearchHit]]:
@@ -554,7 +563,7 @@ class Library:
         ``search_snippets``. Ranking reads every match: a word in most of a large library
         takes a fraction of a second, so call this off the GUI thread."""
         parsed = self._parsed(query)
-        since, until = _day_bounds(parsed)
+        since, until = day_bounds(parsed)
         return self._db.read(
             lambda s: search_store.search_ids(
                 s, parsed, order=order, since=since, until=until, limit=limit
@@ -570,28 +579,97 @@ class Library:
     def _parsed(self, query: str | SearchQuery) -> SearchQuery:
         return self.parse_search(query) if isinstance(query, str) else query
 
+    # Saved searches
+
+    def saved_searches(self) -> list[SavedSearch]:
+        """Every saved search in the user's order, with its unread count."""
+        return self._db.read_plain(saved_store.saved_searches)
+
+    def saved_search_counts(self) -> dict[SavedSearchId, int]:
+        """Unread articles per saved search: kept by the writer, so a read of a small table
+        (what the feed list refreshes after each change)."""
+        return self._db.read_plain(saved_store.unread_counts)
+
+    def saved_search(self, ref: str | int) -> SavedSearch:
+        """A saved search by id or by name (ignoring case)."""
+        found = self._db.read_plain(lambda c: saved_store.find(c, ref))
+        if found is None:
+            raise SavedSearchNotFoundError(f"no saved search {ref!r}")
+        return found
+
+    def save_search(self, name: str, query: str) -> SavedSearch:
+        """Keep ``query`` under ``name``, after the other saved searches. Raises
+        SearchSyntaxError for a query that cannot be read (naming the column) and
+        ValueError for a bad or taken name or a query that finds nothing by definition."""
+        name = normalize_search_name(name)
+        text, parsed, today = self._saved_query(query)
+        now = self._clock()
+
+        def write(session: Transaction) -> SavedSearchId:
+            if saved_store.find(session.connection(), name) is not None:
+                raise ValueError(f"there is already a saved search named {name!r}")
+            return saved_store.create(session, name, text, query=parsed, today=today, now=now)
+
+        return self.saved_search(self._db.write_sync(write))
+
+    def edit_saved_search(
+        self, ref: str | int, *, name: str | None = None, query: str | None = None
+    ) -> SavedSearch:
+        """Rename a saved search or change its query (its matches are found again)."""
+        current = self.saved_search(ref)
+        new_name = current.name if name is None else normalize_search_name(name)
+        text, parsed, today = self._saved_query(current.query if query is None else query)
+
+        def write(session: Transaction) -> None:
+            other = saved_store.find(session.connection(), new_name)
+            if other is not None and other.id != current.id:
+                raise ValueError(f"there is already a saved search named {new_name!r}")
+            saved_store.update(
+                session, current.id, name=new_name, text=text, query=parsed, today=today
+            )
+
+        self._db.write_sync(write)
+        return self.saved_search(current.id)
+
+    def remove_saved_search(self, ref: str | int) -> Changes:
+        search_id = self.saved_search(ref).id
+        self._db.write_sync(lambda s: saved_store.delete(s, search_id))
+        return Changes(saved_searches=True)
+
+    def reorder_saved_searches(self, order: Sequence[int]) -> Changes:
+        """Put the saved searches in this order (ids); any left out follow them."""
+        ids = [SavedSearchId(i) for i in order]
+        self._db.write_sync(lambda s: saved_store.reorder(s, ids))
+        return Changes(saved_searches=True)
+
+    def refresh_saved_searches(self) -> Changes:
+        """Match saved searches with relative days (``after:7d``) again if the day changed.
+
+        Every write already does this; a window left open over midnight without a sync
+        calls it so "today" moves on."""
+        self._db.write_sync(lambda _session: None)
+        return Changes(saved_searches=True)
+
+    def _saved_query(self, query: str) -> tuple[str, SearchQuery, date]:
+        text = query.strip()
+        today = self._today()
+        parsed = parse_search(text, today=today)
+        if parsed.empty:
+            raise ValueError("a saved search needs words to find or filters (like is:unread)")
+        return text, parsed, today
+
+    def _today(self) -> date:
+        return self._clock().astimezone().date()
+
+    def _refresh_saved_searches(self, session: Transaction) -> None:
+        saved_store.refresh(session, self._today())
+
 
 def _count_per_feed(rows: Iterable[tuple[int, int]]) -> dict[FeedId, int]:
     counts: dict[FeedId, int] = {}
     for _, feed_id in rows:
         counts[FeedId(feed_id)] = counts.get(FeedId(feed_id), 0) + 1
     return counts
-
-
-def _day_start(day: date) -> datetime:
-    """The instant a local day begins (its own UTC offset: daylight saving included)."""
-    try:
-        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
-    except (OverflowError, OSError, ValueError):  # far outside what the platform converts
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _day_bounds(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
-    """``after:`` and ``before:`` as instants: from the start of the one, to the start of
-    the other."""
-    since = None if query.after is None else _day_start(query.after)
-    until = None if query.before is None else _day_start(query.before)
-    return since, until
 
 
 def _valid_tags(names: Iterable[str]) -> tuple[str, ...]:

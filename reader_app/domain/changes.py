@@ -17,12 +17,15 @@ class Changes:
 
     ``feeds``: feeds whose row or counts changed. ``entries``: articles whose state or content
     changed. ``feeds_removed``: feeds that no longer exist. ``tags``: the set of tags changed.
+    ``saved_searches``: a saved search was added, removed, renamed, edited or moved (their
+    unread counts follow every write; a list showing them reads those again anyway).
     """
 
     feeds: frozenset[FeedId] = field(default_factory=frozenset)
     entries: frozenset[EntryId] = field(default_factory=frozenset)
     feeds_removed: frozenset[FeedId] = field(default_factory=frozenset)
     tags: bool = False
+    saved_searches: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -30,11 +33,14 @@ class Changes:
             entries=self.entries | other.entries,
             feeds_removed=self.feeds_removed | other.feeds_removed,
             tags=self.tags or other.tags,
+            saved_searches=self.saved_searches or other.saved_searches,
         )
 
     @property
     def empty(self) -> bool:
-        return not (self.feeds or self.entries or self.feeds_removed or self.tags)
+        return not (
+            self.feeds or self.entries or self.feeds_removed or self.tags or self.saved_searches
+        )
 
 
 @dataclass(frozen=True, slots=True)

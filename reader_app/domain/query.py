@@ -22,6 +22,8 @@ class EntryQuery:
 
     A tag matches feeds tagged with it or with any tag nested below it (``Tech`` matches
     ``Tech/Linux``). ``feed_ids`` and ``tags`` together mean feeds in either.
+    ``saved_search``: only the articles that saved search matches (its stored matches, so a
+    saved view lists, pages and counts like a feed).
     """
 
     feed_ids: frozenset[FeedId] = field(default_factory=frozenset)
@@ -30,6 +32,7 @@ class EntryQuery:
     unread_only: bool = False
     starred_only: bool = False
     since: datetime | None = None
+    saved_search: int | None = None
     newest_first: bool = True
     limit: int = 200
     after: PageCursor | None = None

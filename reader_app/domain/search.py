@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Final
 
 from reader_app.domain.types import EntryItem
@@ -117,3 +117,19 @@ def split_highlights(snippet: str) -> list[tuple[str, bool]]:
         if rest:
             runs.append((rest.replace(HIGHLIGHT_END, ""), False))
     return runs
+
+
+def day_start(day: date) -> datetime:
+    """The instant a local day begins (its own UTC offset: daylight saving included)."""
+    try:
+        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+    except (OverflowError, OSError, ValueError):  # far outside what the platform converts
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def day_bounds(query: SearchQuery) -> tuple[datetime | None, datetime | None]:
+    """``after:`` and ``before:`` as instants: from the start of the one, to the start of
+    the other."""
+    since = None if query.after is None else day_start(query.after)
+    until = None if query.before is None else day_start(query.before)
+    return since, until

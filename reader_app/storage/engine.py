@@ -107,6 +107,9 @@ class Database:
         self._read_engine = _make_engine(path, writer=False)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._closed = False
+        # Runs at the end of every write, in its transaction: work that must follow any
+        # write whoever made it (saved searches' matches, see storage/saved_searches.py).
+        self.before_commit: Callable[[Session], None] | None = None
 
     def _enable_wal(self) -> None:
         # journal_mode is persistent in the file; set once, outside any transaction.
@@ -185,6 +188,8 @@ class Database:
             with Session(self._write_engine, expire_on_commit=False) as session:
                 with session.begin():
                     result = fn(session)
+                    if self.before_commit is not None:
+                        self.before_commit(session)
                 return result
         except DBAPIError as exc:
             raise StorageError(describe_db_error(exc, self.path)) from exc

@@ -42,6 +42,7 @@ from reader_app.domain import (
 from reader_app.storage.orm import (
     EntryRow,
     FeedRow,
+    SavedSearchEntryRow,
     UtcTimestamp,
     entries_table,
     removed_entries_table,
@@ -120,6 +121,11 @@ def _filtered(stmt: _S, query: EntryQuery) -> _S:
         stmt = stmt.where(EntryRow.starred == True)  # noqa: E712
     if query.since is not None:
         stmt = stmt.where(EntryRow.sort_at >= query.since)
+    if query.saved_search is not None:
+        matches = select(SavedSearchEntryRow.entry_id).where(
+            SavedSearchEntryRow.search_id == query.saved_search
+        )
+        stmt = stmt.where(EntryRow.id.in_(matches))
     return stmt
 
 
@@ -190,6 +196,7 @@ def mark_matching_read(session: Session, query: EntryQuery, now: datetime) -> St
         unread_only=True,
         starred_only=query.starred_only,
         since=query.since,
+        saved_search=query.saved_search,
     )
     ids = _filtered(select(EntryRow.id), unread)
     result = session.execute(

@@ -98,6 +98,10 @@ class FeedRow(Base):
     # Kept by triggers on `entries` (migration 0001) so unread counts are a read of this
     # table, not a scan of a million articles.
     unread_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Retention for this feed (migration 0003): NULL follows the global settings, 0 keeps
+    # forever.
+    keep_days: Mapped[int | None] = mapped_column(Integer)
+    keep_per_feed: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_feeds_next_check", "next_check"),)
 
@@ -169,9 +173,67 @@ class FeedTagRow(Base):
     __table_args__ = (Index("ix_feed_tags_tag_id", "tag_id"),)
 
 
+class SavedSearchRow(Base):
+    """A search the user keeps in the feed list. Its matches and unread count are kept by
+    triggers and the writer (migration 0003, storage/saved_searches.py)."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp)
+    # Whether its matches depend on read or star marks (is: filters): only then do mark
+    # changes send articles back to it.
+    by_read: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    by_starred: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    # For a query with relative days (after:7d): the local day its matches were found for.
+    day: Mapped[str | None] = mapped_column(Text)
+    unread_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class SavedSearchEntryRow(Base):
+    """One article a saved search matches. Keyed by article first: the triggers that keep
+    counts look matches up by article."""
+
+    __tablename__ = "saved_search_entries"
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    search_id: Mapped[int] = mapped_column(
+        ForeignKey("saved_searches.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (
+        Index("ix_saved_search_entries_search_id", "search_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
+class SavedSearchDirtyEntryRow(Base):
+    """Articles saved searches must look at again before the writer commits."""
+
+    __tablename__ = "saved_search_dirty_entries"
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class SavedSearchDirtyFeedRow(Base):
+    """Feeds whose articles saved searches must look at again (a new title or tags)."""
+
+    __tablename__ = "saved_search_dirty_feeds"
+
+    feed_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 # Core tables for bulk statements: ORM bulk inserts cost ~4x more per row and report no rowcount.
 feeds_table = cast(Table, FeedRow.__table__)
 entries_table = cast(Table, EntryRow.__table__)
 removed_entries_table = cast(Table, RemovedEntryRow.__table__)
 tags_table = cast(Table, TagRow.__table__)
 feed_tags_table = cast(Table, FeedTagRow.__table__)
+saved_searches_table = cast(Table, SavedSearchRow.__table__)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, Final
 
 from sqlalchemy import Connection
@@ -261,6 +262,85 @@ def search_ids(
         params = [*params, limit, offset]
     cursor = connection.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
     return [EntryId(row[0]) for row in cursor]
+
+
+def matching_within(
+    session: Session,
+    query: SearchQuery,
+    ids: Sequence[int],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> set[EntryId]:
+    """Which of ``ids`` the query finds: a saved search looking again at the articles a
+    write touched, instead of searching the whole library.
+
+    The words are matched over ranges of rowids around ``ids``: FTS5 answers a MATCH bounded
+    by rowid in a fraction of a millisecond, while checking articles one by one costs a
+    fresh MATCH each (0.1 ms and more). New articles have neighbouring ids, so a sync's are
+    a range or a few.
+    """
+    if query.empty or not ids:
+        return set()
+    connection = session.connection()
+    found = _conditions(connection, query, since, until)
+    if found is None:
+        return set()
+    conditions, params = found
+    candidates = sorted(set(ids))
+    text = query.text
+    if text is not None:
+        if query.excludes_only:
+            assert isinstance(text, AllOf)
+            words = " OR ".join(_grouped(part) for part in text.exclude)
+            excluded = _words_within(connection, words, candidates)
+            candidates = [i for i in candidates if i not in excluded]
+        else:
+            matched = _words_within(connection, match_expression(text), candidates)
+            candidates = [i for i in candidates if i in matched]
+    if not conditions:
+        return {EntryId(i) for i in candidates}
+    driver = connection.connection.driver_connection
+    where = " AND ".join(conditions)
+    sql = (
+        f"SELECT e.id FROM entries AS e WHERE e.id IN (SELECT value FROM json_each(?)) AND {where}"  # noqa: S608 - constant fragments, values bound
+    )
+    result: set[EntryId] = set()
+    for chunk in chunked(candidates, _MAX_IN_LIST):
+        cursor = driver.execute(sql, [json.dumps(list(chunk)), *params])  # type: ignore[union-attr]
+        result.update(EntryId(row[0]) for row in cursor)
+    return result
+
+
+# Rowid ranges a scoped match reads: more, narrower ranges read fewer index entries, each
+# range costs one MATCH. Ids closer than _RANGE_GAP share a range.
+_MAX_RANGES: Final = 32
+_RANGE_GAP: Final = 256
+
+
+def rowid_ranges(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """``(low, high)`` ranges covering the sorted ``ids``: split at the widest gaps (at most
+    ``_MAX_RANGES`` ranges), and never at a gap narrower than ``_RANGE_GAP``."""
+    if not ids:
+        return []
+    widest = sorted(range(1, len(ids)), key=lambda k: ids[k] - ids[k - 1], reverse=True)
+    splits = sorted(k for k in widest[: _MAX_RANGES - 1] if ids[k] - ids[k - 1] > _RANGE_GAP)
+    bounds = [0, *splits, len(ids)]
+    return [(ids[start], ids[end - 1]) for start, end in pairwise(bounds)]
+
+
+def _words_within(connection: Connection, expression: str, ids: Sequence[int]) -> set[int]:
+    """Rowids among the ranges around ``ids`` whose text matches the FTS5 ``expression``."""
+    driver = connection.connection.driver_connection
+    matched: set[int] = set()
+    for low, high in rowid_ranges(ids):
+        cursor = driver.execute(  # type: ignore[union-attr]
+            "SELECT rowid FROM entries_search WHERE entries_search MATCH ? "
+            "AND rowid BETWEEN ? AND ?",
+            (expression, low, high),
+        )
+        matched.update(row[0] for row in cursor)
+    return matched
 
 
 def snippets(session: Session, query: SearchQuery, ids: Sequence[int]) -> dict[EntryId, str]:
