@@ -85,6 +85,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         theme_icon="edit-find",
     ),
     ActionSpec(
+        "edit.save_search",
+        "Sa&ve Search…",
+        "Edit",
+        (),
+        "Keep the search in the feed list, with its unread count",
+    ),
+    ActionSpec(
         "edit.leave",
         "Leave Field or Clear Filter",
         "Edit",

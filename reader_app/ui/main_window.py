@@ -68,6 +68,7 @@ from reader_app.ui.models.feed_tree import FeedTreeModel
 from reader_app.ui.models.feed_tree_update import FeedTreeUpdate, read_update
 from reader_app.ui.reading import Reading
 from reader_app.ui.resources import resource_path
+from reader_app.ui.saved_searches import SavedSearchCommands
 from reader_app.ui.selection import ALL, Selection, SmartView, entry_query
 from reader_app.ui.subscriptions import Subscriptions
 from reader_app.ui.sync_controller import SyncController
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         )
         self.reading = Reading(self)
         self.subscriptions = Subscriptions(self)
+        self.saved_searches = SavedSearchCommands(self)
         self.undo_journal = UndoJournal(self)
         self.keyboard = Keyboard(self)
 
@@ -209,6 +211,7 @@ class MainWindow(QMainWindow):
             "file.quit": self.close,
             "edit.undo": self.undo_last,
             "edit.find": self.focus_search,
+            "edit.save_search": self.saved_searches.save_current,
             "edit.leave": self.keyboard.escape,
             "edit.tag_filter": self.tag_filter.open_popup,
             "edit.clear_tag_filter": self.tag_filter.clear,
@@ -324,6 +327,8 @@ class MainWindow(QMainWindow):
             lambda f: self.subscriptions.with_feed(f, self.subscriptions.remove_feed)
         )
         self.feed_model.tag_drop_requested.connect(self.subscriptions.tag_dropped)
+        self.feed_tree.edit_search_requested.connect(self.saved_searches.edit)
+        self.feed_tree.remove_search_requested.connect(self.saved_searches.remove)
         self.tag_filter.changed.connect(self._tag_filter_changed)
         self.search_box.search_requested.connect(self._show_search)
         self.search_box.search_cleared.connect(self._search_cleared)

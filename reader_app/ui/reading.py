@@ -48,7 +48,7 @@ class Reading:
         if self._w.article_list.next_unread() is not None:
             return True
         selection = self._w.feed_tree.current_selection()
-        if (selection is None or selection.view is not None) and self._w.feed_tree.select(
+        if (selection is None or selection.is_view) and self._w.feed_tree.select(
             Selection(view=SmartView.UNREAD)
         ):
             return self._w.article_list.next_unread(after_current=False) is not None
@@ -65,7 +65,7 @@ class Reading:
         selection = self._w.feed_tree.current_selection()
         if (
             selection is not None
-            and selection.view is None
+            and not selection.is_view
             and self._w.feed_tree.move_to_feed(-1, unread_only=True)
         ):
             # A new list has no current article: from its bottom, its last unread one.
@@ -138,6 +138,9 @@ class Reading:
         """How the user knows ``selection``: a feed's title, a tag, a smart view's name."""
         if selection.view is not None:
             return selection.view.label
+        if selection.saved_search is not None:
+            search = self._w.feed_model.saved_search(selection.saved_search)
+            return search.name if search is not None else ""
         if selection.tag is not None:
             return selection.tag
         feed = self._w.feed_model.feed(selection.feed_id) if selection.feed_id else None

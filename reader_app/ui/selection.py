@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reader_app.domain import EntryQuery, FeedId
+from reader_app.domain.saved_search import SavedSearchId
 
 
 class SmartView(enum.Enum):
@@ -28,21 +29,31 @@ class SmartView(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """One row of the feed list: a smart view, a tag (with the tags nested below it) or a
-    feed. Exactly one of the three is set."""
+    """One row of the feed list: a smart view, a saved search, a tag (with the tags nested
+    below it) or a feed. Exactly one of the four is set."""
 
     view: SmartView | None = None
     tag: str | None = None
     feed_id: FeedId | None = None
+    saved_search: SavedSearchId | None = None
 
     def __post_init__(self) -> None:
-        if sum(x is not None for x in (self.view, self.tag, self.feed_id)) != 1:
-            raise ValueError("a selection is one view, one tag or one feed")
+        chosen = (self.view, self.tag, self.feed_id, self.saved_search)
+        if sum(x is not None for x in chosen) != 1:
+            raise ValueError("a selection is one view, one saved search, one tag or one feed")
+
+    @property
+    def is_view(self) -> bool:
+        """A view over every feed (a smart view or a saved search), not one feed or tag."""
+        return self.view is not None or self.saved_search is not None
 
     def to_text(self) -> str:
-        """A stable form for saved state: ``view:unread``, ``tag:Tech/Linux``, ``feed:12``."""
+        """A stable form for saved state: ``view:unread``, ``search:3``, ``tag:Tech/Linux``,
+        ``feed:12``."""
         if self.view is not None:
             return f"view:{self.view.value}"
+        if self.saved_search is not None:
+            return f"search:{self.saved_search}"
         if self.tag is not None:
             return f"tag:{self.tag}"
         return f"feed:{self.feed_id}"
@@ -50,13 +61,16 @@ class Selection:
     @classmethod
     def from_text(cls, text: str) -> Selection | None:
         kind, _, value = text.partition(":")
+        number = value.isascii() and value.isdecimal()
         try:
             if kind == "view":
                 return cls(view=SmartView(value))
             if kind == "tag" and value:
                 return cls(tag=value)
-            if kind == "feed" and value.isascii() and value.isdecimal():
+            if kind == "feed" and number:
                 return cls(feed_id=FeedId(int(value)))
+            if kind == "search" and number:
+                return cls(saved_search=SavedSearchId(int(value)))
         except ValueError:
             return None
         return None
@@ -86,6 +100,7 @@ def entry_query(
     """
     feed_ids: frozenset[FeedId] = frozenset()
     tags: frozenset[str] = frozenset()
+    saved_search = selection.saved_search
     unread_only = hide_read
     starred_only = False
     since = None
@@ -107,5 +122,6 @@ def entry_query(
         unread_only=unread_only,
         starred_only=starred_only,
         since=since,
+        saved_search=saved_search,
         newest_first=newest_first,
     )

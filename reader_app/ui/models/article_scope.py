@@ -34,6 +34,12 @@ def needs_reload(
 
     ``unknown``: some changed articles have no row in the list (they may be new to it).
     """
+    if query.saved_search is not None and (
+        changes.saved_searches or changes.tags or (changes.feeds and not changes.entries)
+    ):
+        # Its query may now match other articles: edited, or a feed renamed or retagged
+        # (``feed:``, ``tag:`` and feed titles are what it searches).
+        return True
     scoped = bool(query.feed_ids or query.tags or query.within_tags)
     if changes.feeds_removed:
         # A removed feed's tags are gone: only a query naming feeds alone can tell.

@@ -64,6 +64,13 @@ def tag_tooltip(tag: str, feeds: int, count_text: str) -> str:
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
+def saved_search_tooltip(name: str, query: str, count_text: str) -> str:
+    """A saved search's tooltip: its name, its query and ``count_text``; escaped (the name
+    and query are the user's own text, but still plain text)."""
+    text = f"{name}\nSearch: {query}\n{count_text}"
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
 def count_phrase(count: int, *, starred: bool) -> str:
     """What a row's number means, for tooltips and screen readers: the Starred view counts
     starred articles, every other row unread ones."""

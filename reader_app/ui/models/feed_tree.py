@@ -1,9 +1,9 @@
 """The feed list's model: the smart views, tags nested by ``/``, feeds under each of their tags.
 
-Rows, top to bottom: All, Unread, Starred, Today; then tags as groups (``News/Europe`` under
-``News``; inside a group the nested tags come before the feeds); then the untagged feeds. A
-feed with several tags appears under each of them, so a row is identified by its
-``Selection`` plus, for a feed, the tag it sits under.
+Rows, top to bottom: All, Unread, Starred, Today; the saved searches; then tags as groups
+(``News/Europe`` under ``News``; inside a group the nested tags come before the feeds); then
+the untagged feeds. A feed with several tags appears under each of them, so a row is
+identified by its ``Selection`` plus, for a feed, the tag it sits under.
 
 Counts come from the library's trigger-kept counters, so refreshing them after a write is a
 few small reads; the tree is rebuilt (a model reset) only when feeds or tags come or go, or a
@@ -33,6 +33,7 @@ from PySide6.QtGui import QBrush, QFont, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from reader_app.domain import Changes, Feed, FeedId, FeedSummary
+from reader_app.domain.saved_search import SavedSearch
 from reader_app.domain.tags import tag_and_ancestors
 from reader_app.library import Library
 from reader_app.ui.models.feed_drag import FEED_MIME_TYPE, dragged_feed_ids, feed_ids_mime
@@ -41,6 +42,7 @@ from reader_app.ui.models.feed_labels import (
     feed_is_failing,
     feed_label,
     feed_tooltip,
+    saved_search_tooltip,
     tag_tooltip,
 )
 from reader_app.ui.models.feed_tree_nodes import (
@@ -89,6 +91,8 @@ class FeedTreeModel(QAbstractItemModel):
         self._summaries: dict[FeedId, FeedSummary] = {}
         self._order: list[FeedId] = []  # display order (the library sorts by title)
         self._view_counts: dict[SmartView, int] = dict.fromkeys(SmartView, 0)
+        self._saved: tuple[SavedSearch, ...] = ()
+        self._search_icon: QIcon | None = None
         self._tag_counts: dict[str, int] = {}
         self._tag_filter: frozenset[str] = frozenset()
         self._icon_provider: IconProvider | None = None
@@ -102,6 +106,7 @@ class FeedTreeModel(QAbstractItemModel):
         self._summaries = {s.feed.id: s for s in first.everything or ()}
         self._order = [s.feed.id for s in first.everything or ()]
         self._view_counts = dict(first.view_counts)
+        self._saved = first.saved
         self._build()
 
     # -- public API -------------------------------------------------------------------------
@@ -124,6 +129,9 @@ class FeedTreeModel(QAbstractItemModel):
         ``keep_order`` (during a sync, when the first fetch names many feeds) only at the next
         ``settle_order``, so the rows do not jump under the reader.
         """
+        # Saved searches come, go, or are renamed: their rows are rebuilt with the rest.
+        saved_moved = _rows_differ(self._saved, update.saved)
+        self._saved = update.saved
         if update.everything is not None:
             self._rebuild(
                 {s.feed.id: s for s in update.everything},
@@ -151,7 +159,7 @@ class FeedTreeModel(QAbstractItemModel):
         for fid, count in update.unread.items():
             if summaries[fid].unread_count != count:
                 summaries[fid] = FeedSummary(feed=summaries[fid].feed, unread_count=count)
-        if rebuild or (renamed and not keep_order):
+        if rebuild or saved_moved or (renamed and not keep_order):
             self._rebuild(summaries, _sorted_ids(summaries.values()), update.view_counts)
             return
         self._order_stale = self._order_stale or renamed
@@ -195,10 +203,12 @@ class FeedTreeModel(QAbstractItemModel):
         tag: QIcon | None = None,
         feed: QIcon | None = None,
         error: QIcon | None = None,
+        search: QIcon | None = None,
     ) -> None:
         """Icons the view draws (it rebuilds them when the palette changes)."""
         if views is not None:
             self._view_icons = dict(views)
+        self._search_icon = search or self._search_icon
         self._tag_icon = tag or self._tag_icon
         self._feed_icon = feed or self._feed_icon
         self._error_icon = error or self._error_icon
@@ -215,7 +225,9 @@ class FeedTreeModel(QAbstractItemModel):
         several tags is found under ``under_tag`` when it is there, else its first row."""
         if selection.view is not None:
             return self.index(list(SmartView).index(selection.view), 0)
-        if selection.tag is not None:
+        if selection.saved_search is not None:
+            node = self._tree.searches.get(selection.saved_search)
+        elif selection.tag is not None:
             node = self._tree.tags.get(selection.tag)
         elif selection.feed_id is not None:
             nodes = self._tree.feeds.get(selection.feed_id, [])
@@ -238,6 +250,13 @@ class FeedTreeModel(QAbstractItemModel):
         summary = self._summaries.get(FeedId(feed_id))
         return None if summary is None else summary.feed
 
+    def saved_search(self, search_id: int) -> SavedSearch | None:
+        return next((s for s in self._saved if s.id == search_id), None)
+
+    def saved_searches(self) -> tuple[SavedSearch, ...]:
+        """The saved searches as last read, in the user's order."""
+        return self._saved
+
     def feeds(self) -> list[Feed]:
         """Every feed as last read (the window's one copy of the feed list)."""
         return [summary.feed for summary in self._summaries.values()]
@@ -246,6 +265,9 @@ class FeedTreeModel(QAbstractItemModel):
         """The count shown beside ``selection``'s row (unread; starred for Starred)."""
         if selection.view is not None:
             return self._view_counts[selection.view]
+        if selection.saved_search is not None:
+            search = self.saved_search(selection.saved_search)
+            return 0 if search is None else search.unread_count
         if selection.tag is not None:
             return self._tag_counts.get(selection.tag, 0)
         summary = self._summaries.get(selection.feed_id) if selection.feed_id else None
@@ -378,7 +400,7 @@ class FeedTreeModel(QAbstractItemModel):
         self.endResetModel()
 
     def _build(self) -> None:
-        self._tree = build_nodes(self._order, self._summaries, self._tag_filter)
+        self._tree = build_nodes(self._order, self._summaries, self._tag_filter, self._saved)
         self._recount_tags()
 
     def _recount_tags(self) -> None:
@@ -397,7 +419,9 @@ class FeedTreeModel(QAbstractItemModel):
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.AccessibleTextRole,
         ]
-        self.dataChanged.emit(self.index(0, 0), self.index(len(SmartView) - 1, 0), roles)
+        # The smart views and the saved searches: the top rows, counted after every write.
+        last_view = len(SmartView) + len(self._saved) - 1
+        self.dataChanged.emit(self.index(0, 0), self.index(last_view, 0), roles)
         changed: list[Node] = []
         for fid in feed_ids:
             for node in self._tree.feeds.get(fid, ()):
@@ -454,6 +478,8 @@ class FeedTreeModel(QAbstractItemModel):
     def _decoration(self, selection: Selection) -> QIcon | None:
         if selection.view is not None:
             return self._view_icons.get(selection.view)
+        if selection.saved_search is not None:
+            return self._search_icon or _style_icon(QStyle.StandardPixmap.SP_FileDialogContentsView)
         if selection.tag is not None:
             return self._tag_icon or _style_icon(QStyle.StandardPixmap.SP_DirIcon)
         assert selection.feed_id is not None
@@ -464,6 +490,11 @@ class FeedTreeModel(QAbstractItemModel):
         return icon if icon is not None and not icon.isNull() else self._feed_icon
 
     def _tooltip(self, selection: Selection) -> str | None:
+        if selection.saved_search is not None:
+            search = self.saved_search(selection.saved_search)
+            if search is None:
+                return None
+            return saved_search_tooltip(search.name, search.query, self._count_phrase(selection))
         if selection.feed_id is not None:
             summary = self._summaries[selection.feed_id]
             return feed_tooltip(summary.feed, summary.unread_count)
@@ -499,6 +530,11 @@ __all__ = [
     "Index",
     "SelectionRole",
 ]
+
+
+def _rows_differ(old: Sequence[SavedSearch], new: Sequence[SavedSearch]) -> bool:
+    """Whether the saved searches' rows differ (ids, names, order), counts aside."""
+    return [(s.id, s.name) for s in old] != [(s.id, s.name) for s in new]
 
 
 def _sorted_ids(summaries: Iterable[FeedSummary]) -> list[FeedId]:

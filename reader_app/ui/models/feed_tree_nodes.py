@@ -2,9 +2,9 @@
 
 Building the tree is a pure function of the feeds (in the library's title order) and the tag
 filter, so the model only wraps it in Qt's reset signals. Rows, top to bottom: the smart
-views; then tags as groups (``News/Europe`` under ``News``; inside a group the nested tags
-come before the feeds); then the untagged feeds. A feed with several tags gets a node under
-each of them.
+views; the saved searches; then tags as groups (``News/Europe`` under ``News``; inside a
+group the nested tags come before the feeds); then the untagged feeds. A feed with several
+tags gets a node under each of them.
 
 Each node has a ``uid`` that is the model index's internal id; uids are numbered afresh on
 every build, which is why the model resets (and the view re-selects by ``Selection``).
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reader_app.domain import FeedId, FeedSummary
+from reader_app.domain.saved_search import SavedSearch, SavedSearchId
 from reader_app.domain.tags import tag_and_ancestors
 from reader_app.ui.models.feed_labels import feed_label
 from reader_app.ui.selection import Selection, SmartView
@@ -61,6 +62,7 @@ class FeedNodes:
     by_uid: dict[int, Node] = field(default_factory=dict)
     tags: dict[str, Node] = field(default_factory=dict)
     feeds: dict[FeedId, list[Node]] = field(default_factory=dict)
+    searches: dict[SavedSearchId, Node] = field(default_factory=dict)
 
     def add(self, parent: Node, selection: Selection, label: str) -> Node:
         node = Node(len(self.by_uid) + 1, parent, len(parent.children), selection, label)
@@ -73,12 +75,17 @@ def build_nodes(
     order: Sequence[FeedId],
     summaries: Mapping[FeedId, FeedSummary],
     tag_filter: frozenset[str],
+    saved: Sequence[SavedSearch] = (),
 ) -> FeedNodes:
     """The tree for feeds in ``order``; with a ``tag_filter``, only feeds carrying one of
-    those tags (or a tag nested below one), and only under those tags."""
+    those tags (or a tag nested below one), and only under those tags. Smart views and
+    saved searches stay whatever the filter (their articles are narrowed by it)."""
     nodes = FeedNodes()
     for view in SmartView:
         nodes.add(nodes.root, Selection(view=view), view.label)
+    for search in saved:
+        node = nodes.add(nodes.root, Selection(saved_search=search.id), search.name)
+        nodes.searches[search.id] = node
 
     placements: list[tuple[str | None, FeedId]] = []
     for feed_id in order:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reader_app.domain import Changes, FeedId, FeedSummary
+from reader_app.domain.saved_search import SavedSearch
 from reader_app.library import Library
 from reader_app.ui.selection import Selection, SmartView, entry_query
 
@@ -25,13 +26,15 @@ MAX_PARTIAL = 64
 class FeedTreeUpdate:
     """``everything``: every feed, when the tree must be rebuilt (tags changed, feeds gone,
     or many changed); else ``fresh``: the changed feeds that still exist. ``unread``: every
-    feed's unread count. ``view_counts``: the smart views' counts."""
+    feed's unread count. ``view_counts``: the smart views' counts. ``saved``: the saved
+    searches with their counts (a read of one small table: the writer keeps the counts)."""
 
     changes: Changes
     everything: tuple[FeedSummary, ...] | None
     fresh: tuple[FeedSummary, ...]
     unread: Mapping[FeedId, int]
     view_counts: Mapping[SmartView, int]
+    saved: tuple[SavedSearch, ...] = ()
 
 
 def read_view_counts(library: Library, now: datetime) -> dict[SmartView, int]:
@@ -58,8 +61,9 @@ def read_update(library: Library, changes: Changes, now: datetime) -> FeedTreeUp
         fresh=fresh,
         unread=library.unread_counts(),
         view_counts=read_view_counts(library, now),
+        saved=tuple(library.saved_searches()),
     )
 
 
 def read_everything(library: Library, now: datetime) -> FeedTreeUpdate:
-    return read_update(library, Changes(tags=True), now)
+    return read_update(library, Changes(tags=True, saved_searches=True), now)

@@ -132,6 +132,8 @@ class FeedTree(QTreeView):
     edit_tags_requested = Signal(int)
     properties_requested = Signal(int)
     remove_requested = Signal(int)
+    edit_search_requested = Signal(int)  # a saved search's id
+    remove_search_requested = Signal(int)
 
     def __init__(self, model: FeedTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -292,9 +294,14 @@ class FeedTree(QTreeView):
             return action
 
         unread = self._model.count_of(selection) > 0 or selection.view is SmartView.STARRED
-        if selection.view is None:
+        if not selection.is_view:
             add("&Refresh", self.refresh_requested, selection)
         add("&Mark All as Read", self.mark_all_read_requested, selection, enabled=unread)
+        if selection.saved_search is not None:
+            search_id = int(selection.saved_search)
+            menu.addSeparator()
+            add("&Edit Saved Search…", self.edit_search_requested, search_id)
+            add("Remo&ve Saved Search…", self.remove_search_requested, search_id)
         if selection.feed_id is not None:
             feed_id = int(selection.feed_id)
             menu.addSeparator()
@@ -325,6 +332,7 @@ class FeedTree(QTreeView):
             },
             tag=_glyph(lambda p: _draw_tag(p, text)),
             feed=_glyph(_draw_feed),
+            search=_glyph(lambda p: _draw_magnifier(p, text)),
         )
 
     def sizeHint(self) -> QSize:
@@ -382,6 +390,17 @@ def _draw_calendar(p: QPainter, color: QColor, accent: QColor) -> None:
     p.drawRect(QRectF(2, 3, 12, 3))
     p.setBrush(accent)
     p.drawRect(QRectF(8.5, 9, 3, 3))
+
+
+def _draw_magnifier(p: QPainter, color: QColor) -> None:
+    """A saved search: a magnifying glass, in the text colour (readable on a selected row)."""
+    p.setPen(QPen(color, 1.6))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(QPointF(6.5, 6.5), 4.2, 4.2)
+    pen = QPen(color, 2.2)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    p.setPen(pen)
+    p.drawLine(QPointF(9.7, 9.7), QPointF(14, 14))
 
 
 def _draw_tag(p: QPainter, color: QColor) -> None:
