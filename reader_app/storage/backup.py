@@ -289,8 +289,18 @@ def latest_good_backup(db_path: Path, backup_dir: Path) -> Backup | None:
 
 # Recovery: what can still be read from a damaged library, copied into a new one.
 
-# In this order, so a row's feed (and tag) is copied before the rows that point to it.
-_RECOVERED_TABLES = ("feeds", "tags", "feed_tags", "entries", "removed_entries")
+# In this order, so a row's feed (and tag) is copied before the rows that point to it. Saved
+# searches come last: their matches are found again in the recovered articles.
+_RECOVERED_TABLES = (
+    "feeds",
+    "tags",
+    "feed_tags",
+    "entries",
+    "removed_entries",
+    "saved_searches",
+)
+# Counters kept by triggers: rebuilt from the rows actually recovered, never copied.
+_REBUILT_COLUMNS = {"feeds": {"unread_count"}, "saved_searches": {"unread_count"}}
 # Rows whose parent did not survive are left out (the new library keeps its foreign keys).
 _PARENTS = {
     "feed_tags": (("feed_id", "feeds"), ("tag_id", "tags")),
@@ -370,22 +380,24 @@ def _copy_table(
 
 
 def _copy_tables(
-    connection: Any,
+    session: Any,
     source: sqlite3.Connection,
     wanted: dict[str, list[str]],
     copied: dict[str, int],
     unreadable: dict[str, int],
 ) -> None:
     """In the new library's one write transaction: copy, then rebuild counts and the index."""
-    from reader_app.storage import search
+    from reader_app.storage import saved_searches, search
 
+    connection = session.connection()
     kept: dict[str, set[object]] = {}
     for table in _RECOVERED_TABLES:
         try:
             have = set(_columns(source, table))
         except sqlite3.DatabaseError:
             have = set()
-        columns = [c for c in wanted[table] if c in have]
+        rebuilt = _REBUILT_COLUMNS.get(table, set())
+        columns = [c for c in wanted[table] if c in have and c not in rebuilt]
         if not columns or ("id" not in columns and table in ("feeds", "tags", "entries")):
             copied[table], unreadable[table] = 0, 1
             kept[table] = set()
@@ -397,6 +409,7 @@ def _copy_tables(
     )
     ids = [row[0] for row in connection.exec_driver_sql("SELECT id FROM entries")]
     search.index_entries(connection, ids)
+    saved_searches.match_all_again(session, datetime.now().astimezone().date())
 
 
 def recover(damaged: Path, target: Path) -> RecoveryReport:
@@ -426,11 +439,7 @@ def recover(damaged: Path, target: Path) -> RecoveryReport:
             finally:
                 fresh.close()
 
-            db.write_sync(
-                lambda session: _copy_tables(
-                    session.connection(), source, wanted, copied, unreadable
-                )
-            )
+            db.write_sync(lambda session: _copy_tables(session, source, wanted, copied, unreadable))
     except BaseException:
         # A half-recovered library must not pass for a good one.
         for suffix in ("", *_SIDE_FILES):

@@ -183,6 +183,24 @@ def refresh(session: Session, today: date) -> None:
             _match_within(session, SavedSearchId(search_id), query, ordered_scope)
 
 
+def match_all_again(session: Session, today: date) -> None:
+    """Find every saved search's matches from scratch (a recovered library's articles)."""
+    connection = session.connection()
+    searches = connection.exec_driver_sql("SELECT id, query FROM saved_searches").all()
+    for search_id, text in searches:
+        try:
+            query = parse_search(text, today=today)
+        except SearchSyntaxError as exc:
+            log.warning("saved search %d (%r) cannot be read: %s", search_id, text, exc)
+            continue
+        _match_all(session, SavedSearchId(search_id), query)
+        connection.exec_driver_sql(
+            "UPDATE saved_searches SET day = CASE WHEN day IS NULL THEN NULL ELSE ? END "
+            "WHERE id = ?",
+            (today.isoformat(), search_id),
+        )
+
+
 def _match_all(session: Session, search_id: SavedSearchId, query: SearchQuery) -> None:
     """Make the stored matches of ``search_id`` exactly what ``query`` finds now."""
     since, until = day_bounds(query)

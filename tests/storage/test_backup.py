@@ -274,6 +274,29 @@ def test_recover_copies_the_readable_rows_into_a_working_library(tmp_path: Path)
         assert len(lib.search("title", limit=1000).hits) == count  # the index rebuilt
 
 
+def test_recover_keeps_saved_searches_and_finds_their_matches_again(tmp_path: Path) -> None:
+    db = tmp_path / "library.sqlite3"
+    with Library.open(db, clock=FixedClock()) as lib:
+        add_feed_with_entries(lib, "https://example.org/a.xml", 400, tags=("News",))
+        lib.save_search("Nines", '"title 9"')
+        lib.save_search("Recent", "after:1d")
+        lib.mark_read([1, 2], True)
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    damage_entries_page(db)
+
+    report = recover(db, tmp_path / "recovered.sqlite3")
+
+    assert report.copied["saved_searches"] == 2
+    with Library.open(report.target) as lib:
+        for search in lib.saved_searches():
+            found = set(lib.search_ids(search.query))
+            assert set(lib.entry_ids(EntryQuery(saved_search=search.id))) == found
+            items = lib.entry_items(sorted(found)).values()
+            assert search.unread_count == sum(not item.read for item in items)
+        assert [s.name for s in lib.saved_searches()] == ["Nines", "Recent"]
+
+
 def test_recover_refuses_an_existing_target(tmp_path: Path) -> None:
     db = closed_library(tmp_path / "library.sqlite3", entries=3)
     existing = tmp_path / "mine.sqlite3"
