@@ -9,9 +9,10 @@ articles the way it shows a feed's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from reader_app.domain import Changes
@@ -56,6 +57,23 @@ class SavedSearchCommands:
     def __init__(self, window: MainWindow) -> None:
         self._w = window
         self.dialog: SavedSearchDialog | None = None  # the one open, for tests and focus
+        # Every write brings saved searches up to date, but a window left open over midnight
+        # with refreshing off writes nothing: "after:7d" must still move on with the day.
+        self.day_timer = QTimer(window)
+        self.day_timer.setSingleShot(True)
+        self.day_timer.timeout.connect(self.day_changed)
+        self._arm_day_timer()
+
+    def day_changed(self) -> None:
+        """A new local day: relative days in saved searches mean other articles now."""
+        if self._w.feed_model.saved_searches():
+            self._w.write(self._w.library.refresh_saved_searches, "update the saved searches")
+        self._arm_day_timer()
+
+    def _arm_day_timer(self) -> None:
+        now = self._w.clock().astimezone()
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=5, microsecond=0)
+        self.day_timer.start(max(1000, int((midnight - now).total_seconds() * 1000)))
 
     def save_current(self) -> None:
         """Save the search in the search field (an empty dialog when there is none)."""

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from reader_app.domain import Changes, EntryQuery, FeedId
+from reader_app.domain import Changes, FeedId
 from reader_app.domain.saved_search import SavedSearch
 from reader_app.library import Library
 from reader_app.paths import AppPaths, resolve_paths
@@ -57,11 +57,11 @@ def open_save_dialog(qtbot: QtBot, window: MainWindow) -> SavedSearchDialog:
     return dialog
 
 
-def save_button(dialog: SavedSearchDialog):  # noqa: ANN201 - a Qt button
+def save_button(dialog: SavedSearchDialog) -> QPushButton:
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
 
 
-def saved_row(window: MainWindow, search: SavedSearch):  # noqa: ANN201 - a model index
+def saved_row(window: MainWindow, search: SavedSearch) -> QModelIndex:
     return window.feed_model.index_of(Selection(saved_search=search.id))
 
 
@@ -107,7 +107,9 @@ def test_the_count_follows_reading_and_new_articles(
     window.article_list.setFocus()
     qtbot.keyClick(window.article_list, Qt.Key.Key_J)
     qtbot.keyClick(window.article_list, Qt.Key.Key_M)  # toggle read: one fewer unread
-    qtbot.waitUntil(lambda: saved_row(window, search).data(CountRole) == before - 1, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: saved_row(window, search).data(CountRole) == before - 1, timeout=WAIT_MS
+    )
     # A sync's new articles (a write elsewhere, then the change the window is told of).
     feed = next(iter(filled_library.values()))
     new = make_entries(3, prefix="fresh-")
@@ -241,3 +243,18 @@ def test_the_feed_list_model_with_saved_searches_passes_the_model_tester(
     qtmodeltester.check(model)
     assert model.index(4, 0).data() == "Unread twos"
     assert not model.index_of(Selection(saved_search=first.id)).isValid()
+
+
+def test_relative_days_move_on_at_midnight_without_any_write(
+    qtbot: QtBot, window: MainWindow, library: Library, clock: FixedClock
+) -> None:
+    search = library.save_search("Recent", "after:1d")
+    window.apply_changes(Changes(saved_searches=True))
+    assert saved_row(window, search).data(CountRole) > 0
+    # The timer waits for the next local midnight, at most a day away.
+    assert window.saved_searches.day_timer.isActive()
+    assert 0 < window.saved_searches.day_timer.interval() <= 24 * 3600 * 1000 + 5000
+    clock.advance(days=3)
+    window.saved_searches.day_changed()
+    qtbot.waitUntil(lambda: saved_row(window, search).data(CountRole) == 0, timeout=WAIT_MS)
+    assert window.saved_searches.day_timer.isActive()
