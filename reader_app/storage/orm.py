@@ -220,6 +220,17 @@ class SavedSearchDirtyEntryRow(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class SavedSearchDirtyMarkRow(Base):
+    """Articles whose read or star mark changed: only saved searches filtering by marks
+    look at them again."""
+
+    __tablename__ = "saved_search_dirty_marks"
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class SavedSearchDirtyFeedRow(Base):
     """Feeds whose articles saved searches must look at again (a new title or tags)."""
 

@@ -143,21 +143,15 @@ def refresh(session: Session, today: date) -> None:
     days whose day has passed is matched again in full.
     """
     connection = session.connection()
-    searches = connection.exec_driver_sql("SELECT id, query, day FROM saved_searches").all()
-    dirty_entries = [
-        row[0]
-        for row in connection.exec_driver_sql("SELECT entry_id FROM saved_search_dirty_entries")
-    ]
-    dirty_feeds = [
-        row[0] for row in connection.exec_driver_sql("SELECT feed_id FROM saved_search_dirty_feeds")
-    ]
-    if dirty_entries:
-        connection.exec_driver_sql("DELETE FROM saved_search_dirty_entries")
-    if dirty_feeds:
-        connection.exec_driver_sql("DELETE FROM saved_search_dirty_feeds")
+    searches = connection.exec_driver_sql(
+        "SELECT id, query, day, by_read OR by_starred FROM saved_searches"
+    ).all()
+    dirty_entries = _drain(connection, "saved_search_dirty_entries", "entry_id")
+    dirty_marks = _drain(connection, "saved_search_dirty_marks", "entry_id")
+    dirty_feeds = _drain(connection, "saved_search_dirty_feeds", "feed_id")
     day = today.isoformat()
-    stale = {search_id for search_id, _, search_day in searches if search_day not in (None, day)}
-    if not searches or not (dirty_entries or dirty_feeds or stale):
+    stale = {row[0] for row in searches if row[2] not in (None, day)}
+    if not searches or not (dirty_entries or dirty_marks or dirty_feeds or stale):
         return
     scope = set(dirty_entries)
     for chunk in chunked(dirty_feeds):
@@ -166,8 +160,10 @@ def refresh(session: Session, today: date) -> None:
             (_json(chunk),),
         )
         scope.update(row[0] for row in rows)
-    ordered_scope = sorted(scope)
-    for search_id, text, _ in searches:
+    text_scope = sorted(scope)
+    # A mark only moves an article in or out of a search that filters by marks.
+    marks_scope = sorted(scope.union(dirty_marks))
+    for search_id, text, _, by_marks in searches:
         try:
             query = parse_search(text, today=today)
         except SearchSyntaxError as exc:
@@ -179,8 +175,10 @@ def refresh(session: Session, today: date) -> None:
             connection.exec_driver_sql(
                 "UPDATE saved_searches SET day = ? WHERE id = ?", (day, search_id)
             )
-        elif ordered_scope:
-            _match_within(session, SavedSearchId(search_id), query, ordered_scope)
+            continue
+        within = marks_scope if by_marks else text_scope
+        if within:
+            _match_within(session, SavedSearchId(search_id), query, within)
 
 
 def match_all_again(session: Session, today: date) -> None:
@@ -252,8 +250,12 @@ def _apply(
         )
 
 
-def _first_column(connection: Connection, sql: str) -> list[int]:
-    return [row[0] for row in connection.exec_driver_sql(sql)]
+def _drain(connection: Connection, table: str, column: str) -> list[int]:
+    """Every id noted in one of the dirty tables, which is left empty."""
+    ids = [row[0] for row in connection.exec_driver_sql(f"SELECT {column} FROM {table}")]  # noqa: S608 - our names
+    if ids:
+        connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608
+    return ids
 
 
 def _json(values: Sequence[int]) -> str:

@@ -286,3 +286,33 @@ def test_marks_scattered_across_a_large_library_update_the_matches(library: Libr
     library.mark_read(every[::97])
     library.mark_read(every[::389], read=False)
     assert_in_step(library, search)
+
+
+def test_a_saved_search_with_many_matches_lists_in_the_same_order(library: Library) -> None:
+    """Past a thousand matches a page walks the list's index instead of sorting the
+    matches, and past half the library so does the whole list: same articles, same order."""
+    feed = library.add_feed("https://many.example.org/feed", title="Many")
+    words = ["kernel", "kernel", "kernel", "bread"]
+    library.add_entries(
+        feed.id, [article(f"m{i}", words[i % 4], minutes_ago=i) for i in range(2400)]
+    )
+    search = library.save_search("Kernel", "kernel")
+    library.mark_read(library.entry_ids(EntryQuery())[::5])
+    newest_first = library.entry_ids(EntryQuery(saved_search=search.id))
+    items = library.entry_items(newest_first)
+    assert len(newest_first) == 1800
+    assert set(newest_first) == set(library.search_ids("kernel"))
+    assert [items[i].sort_at for i in newest_first] == sorted(
+        (items[i].sort_at for i in newest_first), reverse=True
+    )
+    paged: list[int] = []
+    page = library.entries(EntryQuery(saved_search=search.id, limit=500))
+    paged.extend(e.id for e in page.entries)
+    while page.next_cursor is not None:
+        page = library.entries(
+            EntryQuery(saved_search=search.id, limit=500, after=page.next_cursor)
+        )
+        paged.extend(e.id for e in page.entries)
+    assert paged == newest_first
+    unread = library.entries(EntryQuery(saved_search=search.id, unread_only=True, limit=10_000))
+    assert len(unread.entries) == library.saved_search(search.id).unread_count

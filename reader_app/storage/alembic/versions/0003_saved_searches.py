@@ -17,11 +17,12 @@ and its unread count (``saved_searches.unread_count``), kept by triggers the way
   matches first, while its read mark is still there to count.
 
 Which articles match can also change, and only Python can tell (the query is parsed there):
-triggers note the articles and feeds a search may now see differently in two small "dirty"
+triggers note the articles and feeds a search may now see differently in small "dirty"
 tables, and the writer re-runs each saved search over just those before it commits
-(``storage/saved_searches.py``): new and edited articles, marks (only when a search filters
-by them), feed titles and tags. Nothing is noted while there is no saved search, so a
-library without them pays one empty-table probe per write.
+(``storage/saved_searches.py``): new and edited articles, feed titles and tags for every
+search; articles whose marks changed apart, only for the searches that filter by marks
+(``is:``), since only those can gain or lose an article by a mark. Nothing is noted while
+there is no saved search, so a library without them pays one empty-table probe per write.
 
 Per-feed retention: ``feeds.keep_days`` and ``feeds.keep_per_feed`` override the global
 settings for one feed; NULL follows them, 0 keeps forever.
@@ -81,13 +82,13 @@ _TRIGGERS = {
         AFTER UPDATE OF read ON entries
         WHEN old.read != new.read AND EXISTS (SELECT 1 FROM saved_searches WHERE by_read)
         BEGIN
-            INSERT OR IGNORE INTO saved_search_dirty_entries (entry_id) VALUES (new.id);
+            INSERT OR IGNORE INTO saved_search_dirty_marks (entry_id) VALUES (new.id);
         END""",
     "saved_search_dirty_starred": """
         AFTER UPDATE OF starred ON entries
         WHEN old.starred != new.starred AND EXISTS (SELECT 1 FROM saved_searches WHERE by_starred)
         BEGIN
-            INSERT OR IGNORE INTO saved_search_dirty_entries (entry_id) VALUES (new.id);
+            INSERT OR IGNORE INTO saved_search_dirty_marks (entry_id) VALUES (new.id);
         END""",
     "saved_search_dirty_feed_title": """
         AFTER UPDATE OF title, user_title, url ON feeds
@@ -159,6 +160,12 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "saved_search_dirty_marks",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_saved_search_dirty_marks")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "saved_search_dirty_feeds",
         sa.Column("feed_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("feed_id", name=op.f("pk_saved_search_dirty_feeds")),
@@ -172,6 +179,7 @@ def downgrade() -> None:
     for name in _TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table("saved_search_dirty_feeds")
+    op.drop_table("saved_search_dirty_marks")
     op.drop_table("saved_search_dirty_entries")
     op.drop_index("ix_saved_search_entries_search_id", table_name="saved_search_entries")
     op.drop_table("saved_search_entries")
