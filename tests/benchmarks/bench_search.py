@@ -155,7 +155,7 @@ def article(words: Words, rng: random.Random, feed_id: int, n: int, authors: lis
     )
 
 
-def _authors(words: Words) -> list[str]:
+def authors_of(words: Words) -> list[str]:
     first, last = words.draw(200, skip_common=500), words.draw(200, skip_common=500)
     return [f"{a.capitalize()} {b.capitalize()}" for a, b in zip(first, last, strict=True)]
 
@@ -177,7 +177,7 @@ def fill(lib: Library, feeds: int, entries: int, seed: int = 1) -> float:
     """Subscribe and store the articles; the seconds spent in ``Library.add_entries``."""
     rng = random.Random(seed)
     words = Words(random.Random(seed))
-    authors = _authors(words)
+    authors = authors_of(words)
     ids = _subscribe(lib, words, rng, feeds)
     per_feed = entries // feeds
     spent = 0.0
