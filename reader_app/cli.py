@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from reader_app import __version__
 from reader_app.app import AppContext, load_context, log_to_file, open_library, sync_options
@@ -27,7 +27,12 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
-from reader_app.domain.retention import PruneReport, RetentionPolicy
+from reader_app.domain.retention import (
+    MAX_KEEP_DAYS,
+    MAX_KEEP_PER_FEED,
+    PruneReport,
+    RetentionPolicy,
+)
 from reader_app.domain.saved_search import SavedSearch
 from reader_app.domain.search import SearchHit, SearchOrder, split_highlights
 from reader_app.domain.tags import InvalidTagError
@@ -174,21 +179,69 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _prune_command(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
     """Retention by hand; ``sync`` also prunes with the settings after each run."""
-    p = command("prune", "delete old articles as the retention settings say", _cmd_prune)
+    p = command(
+        "prune",
+        "delete old articles as the retention settings and the feeds' own limits say",
+        _cmd_prune,
+    )
     p.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
     p.add_argument(
         "--keep-days",
-        type=_int_between(0, 36500),
+        type=_int_between(0, MAX_KEEP_DAYS),
         metavar="N",
-        help="override retention.keep_days (0: no age limit)",
+        help="override the global retention.keep_days (0: no age limit); a feed with its "
+        "own limit (see feed-retention) keeps it",
     )
     p.add_argument(
         "--keep-per-feed",
-        type=_int_between(0, 1_000_000),
+        type=_int_between(0, MAX_KEEP_PER_FEED),
         metavar="N",
-        help="override retention.keep_per_feed (0: no limit)",
+        help="override the global retention.keep_per_feed (0: no limit); a feed with its "
+        "own limit (see feed-retention) keeps it",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = command(
+        "feed-retention",
+        "show or set how long and how many articles one feed keeps",
+        _cmd_feed_retention,
+    )
+    p.add_argument("feed", metavar="FEED", help="feed id or URL")
+    p.add_argument(
+        "--keep-days",
+        type=_limit_or_global(MAX_KEEP_DAYS),
+        metavar="N|global",
+        help="delete this feed's articles older than N days (0: keep them forever); "
+        "global: follow retention.keep_days",
+    )
+    p.add_argument(
+        "--keep-per-feed",
+        type=_limit_or_global(MAX_KEEP_PER_FEED),
+        metavar="N|global",
+        help="keep this feed's newest N articles (0: no limit); "
+        "global: follow retention.keep_per_feed",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+_GLOBAL = "global"  # feed-retention's word for "follow the global setting"
+
+
+def _limit_or_global(maximum: int) -> Callable[[str], int | str]:
+    def parse(text: str) -> int | str:
+        if text.strip().casefold() == _GLOBAL:
+            return _GLOBAL
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither a whole number from 0 to {maximum} nor 'global'"
+            )
+        return value
+
+    return parse
 
 
 def _articles_command(command: Callable[[str, str, Handler], argparse.ArgumentParser]) -> None:
@@ -414,6 +467,9 @@ def _feed_json(summary: FeedSummary) -> dict[str, object]:
         "error_count": feed.error_count,
         "last_error": feed.last_error,
         "last_error_at": _iso(feed.last_error_at),
+        # The feed's own retention; null follows the global setting, 0 is no limit.
+        "keep_days": feed.keep_days,
+        "keep_per_feed": feed.keep_per_feed,
     }
 
 
@@ -878,16 +934,74 @@ def _cmd_prune(library: Library, args: argparse.Namespace, out: TextIO, err: Tex
         policy = replace(policy, keep_per_feed=args.keep_per_feed)
     report = library.prune(policy, dry_run=args.dry_run)
     if args.json:
-        _emit_json(out, _prune_summary(library, policy, report))
+        _emit_json(out, _prune_summary(library, report.policy, report))
         return EXIT_OK
-    if not policy.active:
-        print("retention is off (keep_days and keep_per_feed are 0): nothing to prune", file=out)
+    if not report.policy.active:
+        print(
+            "retention is off (keep_days and keep_per_feed are 0, and no feed has a limit of "
+            "its own): nothing to prune",
+            file=out,
+        )
         return EXIT_OK
     verb = "would delete" if report.dry_run else "deleted"
     print(f"{verb} {report.total} articles", file=out)
     titles = {s.feed.id: s.feed.display_title for s in library.feeds(report.per_feed)}
     for feed_id, count in sorted(report.per_feed.items(), key=lambda item: -item[1]):
         print(f"  {count:>7}  {_one_line(titles.get(feed_id, str(feed_id)), 100)}", file=out)
+    return EXIT_OK
+
+
+def _cmd_feed_retention(
+    library: Library, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> int:
+    feed = library.feed(args.feed)
+    # Only the options given: None (from "global") is a value, a missing option is not.
+    # Any: each key is one keyword of set_feed_options.
+    options: dict[str, Any] = {
+        name: None if value == _GLOBAL else value
+        for name, value in (("keep_days", args.keep_days), ("keep_per_feed", args.keep_per_feed))
+        if value is not None
+    }
+    if options:
+        library.set_feed_options(feed.id, **options)
+        feed = library.feed(feed.id)
+    policy: RetentionPolicy = args.retention
+    retention = policy.for_feed(feed)
+    if args.json:
+        _emit_json(
+            out,
+            {
+                "feed_id": feed.id,
+                "url": feed.url,
+                "keep_days": retention.keep_days,
+                "keep_days_from": "feed" if retention.days_from_feed else "global",
+                "keep_per_feed": retention.keep_per_feed,
+                "keep_per_feed_from": "feed" if retention.per_feed_from_feed else "global",
+                "keep_unread": policy.keep_unread,
+            },
+        )
+        return EXIT_OK
+
+    def source(own: bool, key: str) -> str:
+        return "this feed's own" if own else f"global setting {key}"
+
+    days = f"{retention.keep_days} days" if retention.keep_days else "forever"
+    count = f"{retention.keep_per_feed:,} articles" if retention.keep_per_feed else "no limit"
+    unread = "kept" if policy.keep_unread else "pruned like read ones"
+    print(_show_feed(feed), file=out)
+    print(
+        f"  keep for:     {days} ({source(retention.days_from_feed, 'retention.keep_days')})",
+        file=out,
+    )
+    print(
+        f"  keep at most: {count} "
+        f"({source(retention.per_feed_from_feed, 'retention.keep_per_feed')})",
+        file=out,
+    )
+    print(
+        f"  unread:       {unread} (global setting retention.keep_unread); starred: always kept",
+        file=out,
+    )
     return EXIT_OK
 
 
@@ -898,6 +1012,7 @@ def _prune_summary(library: Library, policy: RetentionPolicy, report: PruneRepor
         "keep_days": policy.keep_days,
         "keep_per_feed": policy.keep_per_feed,
         "keep_unread": policy.keep_unread,
+        "feed_limits": policy.feed_limits,  # whether some feed has a limit of its own
         "total": report.total,
         "feeds": [
             {"feed_id": feed_id, "url": urls.get(feed_id), "deleted": count}

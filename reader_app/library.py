@@ -31,7 +31,7 @@ from reader_app.domain import (
     TagSummary,
     normalize_tag,
 )
-from reader_app.domain.retention import PruneReport, RetentionPolicy
+from reader_app.domain.retention import PruneReport, RetentionPolicy, check_feed_limits
 from reader_app.domain.saved_search import SavedSearch, SavedSearchId, normalize_search_name
 from reader_app.domain.search import (
     SearchHit,
@@ -250,14 +250,27 @@ class Library:
         update_interval_minutes: int | _Unset | None = _UNSET,
         load_images: bool | _Unset = _UNSET,
         updates_enabled: bool | _Unset = _UNSET,
+        keep_days: int | _Unset | None = _UNSET,
+        keep_per_feed: int | _Unset | None = _UNSET,
     ) -> Changes:
         """Change per-feed options; an argument left out keeps its value.
 
         ``update_interval_minutes=None`` goes back to the global interval. Turning updates
         back on after a 410 clears the stop so the next sync tries the feed again.
+        ``keep_days`` (0 to 36500) and ``keep_per_feed`` (0 to 1,000,000) are the feed's own
+        retention: None follows the global settings, 0 keeps its articles forever by that
+        measure. A value out of range raises ValueError naming it.
         """
         feed_id = self.resolve_feed(ref)
         values: dict[str, object] = {}
+        check_feed_limits(
+            None if isinstance(keep_days, _Unset) else keep_days,
+            None if isinstance(keep_per_feed, _Unset) else keep_per_feed,
+        )
+        if not isinstance(keep_days, _Unset):
+            values["keep_days"] = keep_days
+        if not isinstance(keep_per_feed, _Unset):
+            values["keep_per_feed"] = keep_per_feed
         if not isinstance(update_interval_minutes, _Unset):
             if update_interval_minutes is not None and not (
                 1 <= update_interval_minutes <= 7 * 24 * 60
@@ -493,11 +506,19 @@ class Library:
         One read chooses them, then one write per chunk deletes them, so a big first prune
         never holds the writer (and a waiting mark or sync) for long. With ``dry_run``
         nothing is written and the report says what would go.
+
+        Feeds with limits of their own (``set_feed_options``) are pruned by them, the others
+        by ``policy``; the report's ``policy`` says whether any feed has its own limit.
         """
         now = self._clock()
-        rows = self._db.read(lambda s: retention_store.select_prunable_rows(s, policy, now))
+        resolved, rows = self._db.read(
+            lambda s: (
+                retention_store.resolve_policy(s, policy),
+                retention_store.select_prunable_rows(s, policy, now),
+            )
+        )
         if dry_run:
-            return PruneReport(per_feed=_count_per_feed(rows), dry_run=True)
+            return PruneReport(per_feed=_count_per_feed(rows), dry_run=True, policy=resolved)
         changes = Changes()
         # In rowid order each chunk touches neighbouring pages: about twice as fast as list order.
         ids = sorted(entry_id for entry_id, _ in rows)
@@ -507,7 +528,7 @@ class Library:
             )
         # Articles starred or marked unread between the read and the write were spared.
         done = [row for row in rows if EntryId(row[0]) in changes.entries]
-        return PruneReport(per_feed=_count_per_feed(done), changes=changes)
+        return PruneReport(per_feed=_count_per_feed(done), changes=changes, policy=resolved)
 
     def add_entries(self, feed_id: FeedId, entries: Sequence[NewEntry]) -> list[EntryId]:
         """Store new articles for a feed (the sync engine's write; also used by tests)."""
@@ -685,7 +706,9 @@ def _valid_tags(names: Iterable[str]) -> tuple[str, ...]:
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
     """The retention settings as a policy: ``reader-app sync``, ``prune`` and the window's
-    sync apply it."""
+    sync apply it. It holds the global limits only: whether a feed has its own is left
+    unknown (``feed_limits=None``, so ``active`` is True), and each prune looks at the feeds
+    in the read that chooses the articles, so a limit set a moment ago is never missed."""
     return RetentionPolicy(
         keep_days=settings.get_int("retention.keep_days"),
         keep_per_feed=settings.get_int("retention.keep_per_feed"),

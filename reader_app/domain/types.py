@@ -35,6 +35,10 @@ class Feed:
     updates_enabled: bool = True
     update_interval_minutes: int | None = None
     load_images: bool = False
+    # Retention for this feed alone (domain/retention.py): None follows the global setting,
+    # 0 keeps its articles forever by that measure, N > 0 is the feed's own limit.
+    keep_days: int | None = None
+    keep_per_feed: int | None = None
 
     @property
     def display_title(self) -> str:

@@ -33,6 +33,8 @@ _FEED_COLUMNS = (
     FeedRow.update_interval_minutes,
     FeedRow.load_images,
     FeedRow.unread_count,
+    FeedRow.keep_days,
+    FeedRow.keep_per_feed,
 )
 
 
@@ -67,6 +69,8 @@ def _to_feed(m: RowMapping, tags: Sequence[str]) -> Feed:
         updates_enabled=bool(m["updates_enabled"]),
         update_interval_minutes=m["update_interval_minutes"],
         load_images=bool(m["load_images"]),
+        keep_days=m["keep_days"],
+        keep_per_feed=m["keep_per_feed"],
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from reader_app.domain import Changes, Feed
 from reader_app.domain.sync import SyncSelection
 from reader_app.errors import ReaderAppError
+from reader_app.library import retention_policy
 from reader_app.ui.dialogs.add_feed import AddFeedDialog
 from reader_app.ui.dialogs.errors import confirm_remove_feed
 from reader_app.ui.dialogs.feed_properties import (
@@ -93,6 +94,7 @@ class Subscriptions:
             feed,
             self._w,
             default_interval_minutes=self._w.settings.get_int("sync.interval_minutes"),
+            global_retention=retention_policy(self._w.settings),
         )
         dialog.changed.connect(self._w.apply_changes)
         self._w.open_dialog(dialog)

@@ -1,7 +1,8 @@
 """A feed's properties: what it is, how it is updated, and how its last updates went.
 
-Editable: the user's own title (a rename), tags, the update interval, remote images and
-whether the feed is checked at all. Everything else (address, the feed's own title, times,
+Editable: the user's own title (a rename), tags, the update interval, remote images,
+whether the feed is checked at all, and how long and how many of its articles are kept
+(``keep_articles.py``). Everything else (address, the feed's own title, times,
 the last error) is shown read-only but selectable, so an address or an error can be copied.
 Also the small rename and edit-tags prompts the feed list's context menu uses.
 """
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app.domain import Changes, Feed, FeedId
+from reader_app.domain.retention import RetentionPolicy
 from reader_app.domain.tags import InvalidTagError
 from reader_app.library import Library
 from reader_app.ui.dialogs.add_feed import TagCompleter, format_tags, parse_tags, tags_edit
@@ -42,6 +44,7 @@ from reader_app.ui.dialogs.errors import (
     plain_label,
     show_error,
 )
+from reader_app.ui.dialogs.keep_articles import KeepArticlesGroup
 from reader_app.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,11 @@ class FeedEdits:
     updates_enabled: bool | None = None
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+    # The feed's own retention; 0 is a value (no limit), the clear flags go back to global.
+    keep_days: int | None = None
+    clear_keep_days: bool = False
+    keep_per_feed: int | None = None
+    clear_keep_per_feed: bool = False
 
     @property
     def empty(self) -> bool:
@@ -98,6 +106,10 @@ def apply_edits(library: Library, feed_id: FeedId, edits: FeedEdits) -> _Applied
             options["load_images"] = edits.load_images
         if edits.updates_enabled is not None:
             options["updates_enabled"] = edits.updates_enabled
+        if edits.keep_days is not None or edits.clear_keep_days:
+            options["keep_days"] = edits.keep_days
+        if edits.keep_per_feed is not None or edits.clear_keep_per_feed:
+            options["keep_per_feed"] = edits.keep_per_feed
         if options:
             changes |= library.set_feed_options(feed_id, **options)
         if edits.add_tags:
@@ -114,7 +126,11 @@ def _read_only_label(text: str) -> QLabel:
 
 
 class FeedPropertiesDialog(QDialog):
-    """Show and edit one feed. ``changed(Changes)`` follows the writes OK made."""
+    """Show and edit one feed. ``changed(Changes)`` follows the writes OK made.
+
+    ``default_interval_minutes`` and ``global_retention`` are the global settings, shown
+    beside the choices that follow them.
+    """
 
     changed = Signal(object)
 
@@ -126,6 +142,7 @@ class FeedPropertiesDialog(QDialog):
         parent: QWidget | None = None,
         *,
         default_interval_minutes: int | None = None,
+        global_retention: RetentionPolicy | None = None,
     ) -> None:
         super().__init__(parent)
         self._library = library
@@ -137,6 +154,7 @@ class FeedPropertiesDialog(QDialog):
         self.setWindowTitle(f"Properties of {self._feed.display_title}"[:120])
 
         form = self._build_form(default_interval_minutes)
+        self.keep_group = KeepArticlesGroup(self._feed, global_retention)
         status = self._build_status()
 
         self.message_label = plain_label()
@@ -150,6 +168,7 @@ class FeedPropertiesDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.keep_group)
         layout.addWidget(status)
         layout.addWidget(self.message_label)
         layout.addWidget(self.buttons)
@@ -247,6 +266,8 @@ class FeedPropertiesDialog(QDialog):
         interval = self.interval_spin.value() or None
         tags = parse_tags(self.tags_edit.text())
         old_tags = set(feed.tags)
+        keep_days = self.keep_group.days.value()
+        keep_per_feed = self.keep_group.count.value()
         return FeedEdits(
             user_title=title if title != feed.user_title and title is not None else None,
             clear_user_title=title is None and feed.user_title is not None,
@@ -264,6 +285,10 @@ class FeedPropertiesDialog(QDialog):
             ),
             add_tags=tuple(t for t in tags if t not in old_tags),
             remove_tags=tuple(t for t in feed.tags if t not in set(tags)),
+            keep_days=keep_days if keep_days != feed.keep_days else None,
+            clear_keep_days=keep_days is None and feed.keep_days is not None,
+            keep_per_feed=keep_per_feed if keep_per_feed != feed.keep_per_feed else None,
+            clear_keep_per_feed=keep_per_feed is None and feed.keep_per_feed is not None,
         )
 
     def accept(self) -> None:
