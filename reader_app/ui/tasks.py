@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -22,11 +20,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class _Done:
-    future: Future[Any]
-    on_done: Callable[[Any], None] | None
-    on_error: Callable[[BaseException], None] | None
+_Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]
 
 
 class Tasks(QObject):
@@ -42,7 +36,8 @@ class Tasks(QObject):
     def __init__(self, parent: QObject | None = None, *, max_workers: int = 4) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ui-task")
-        self._pending: set[Future[Any]] = set()
+        # Each task's callbacks, held here on the GUI thread only (see ``run``).
+        self._pending: dict[Future[Any], _Callbacks] = {}
         self._closed = False
         # Emitted from a worker thread; queued, so the slot runs on this object's thread.
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
@@ -62,37 +57,33 @@ class Tasks(QObject):
             cancelled: Future[T] = Future()
             cancelled.cancel()
             return cancelled
-        future = self._pool.submit(fn)
-        self._pending.add(future)
-        # The callback must not hold the future: a future that refers to itself through its
-        # own callback is a reference cycle, and its result (an id list of 200,000 rows) would
-        # wait for a full garbage collection, which then stalls the window freeing it.
-        future.add_done_callback(partial(self._emit_finished, on_done, on_error))
+        # The worker lets go of ``fn`` before the task completes, and the callbacks never
+        # reach it: whatever they refer to (a dialog, a widget) is released on this thread.
+        # Released on a worker, the last reference to a widget without a parent destroys it
+        # there, and Qt (a style animation of a radio button) crashed the window later.
+        future = self._pool.submit(_call_once, [fn])
+        self._pending[future] = (on_done, on_error)
+        # The done callback holds neither the future (a reference cycle would keep a result
+        # of 200,000 ids until a full garbage collection, which then stalls the window) nor
+        # the callbacks.
+        future.add_done_callback(self._finished.emit)
         return future
-
-    def _emit_finished(
-        self,
-        on_done: Callable[[Any], None] | None,
-        on_error: Callable[[BaseException], None] | None,
-        future: Future[Any],
-    ) -> None:
-        self._finished.emit(_Done(future, on_done, on_error))
 
     @property
     def busy(self) -> bool:
         return bool(self._pending)
 
     @Slot(object)
-    def _deliver(self, done: _Done) -> None:
-        self._pending.discard(done.future)
-        if self._closed or done.future.cancelled():
+    def _deliver(self, future: Future[Any]) -> None:
+        on_done, on_error = self._pending.pop(future, (None, None))
+        if self._closed or future.cancelled():
             return
-        exc = done.future.exception()
+        exc = future.exception()
         if exc is None:
-            if done.on_done is not None:
-                done.on_done(done.future.result())
-        elif done.on_error is not None:
-            done.on_error(exc)
+            if on_done is not None:
+                on_done(future.result())
+        elif on_error is not None:
+            on_error(exc)
         else:
             log.error("background task failed", exc_info=exc)
             self.unhandled.emit(exc)
@@ -101,3 +92,13 @@ class Tasks(QObject):
         """Stop taking work; callbacks of unfinished tasks will not run."""
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _call_once(box: list[Callable[[], T]]) -> T:
+    """Call the one callable in ``box``, taking it out first: once the call returns, the
+    worker holds no reference to it (nor, through it, to what it refers to)."""
+    fn = box.pop()
+    try:
+        return fn()
+    finally:
+        del fn

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from functools import partial
 
 import pytest
 from PySide6.QtCore import QThread
@@ -89,3 +90,34 @@ def test_a_delivered_result_is_freed_without_a_garbage_collection(
         assert got[0]() is None
     finally:
         gc.enable()
+
+
+class Held:
+    """Stands for a dialog a task's code and callbacks refer to."""
+
+
+def test_a_finished_task_keeps_nothing_its_code_or_callbacks_refer_to(
+    qtbot: QtBot, tasks: Tasks
+) -> None:
+    """A worker may still hold the future after the GUI thread is done with it; if the future
+    still led to the callbacks (and to a dialog through them), that dialog could be destroyed
+    on the worker thread, which crashed Qt."""
+    held = Held()
+    alive = weakref.ref(held)
+    done: list[int] = []
+    go = threading.Event()
+
+    def work(thing: Held) -> int:
+        go.wait(5)  # still running when run() has set up its callbacks, as a real task is
+        return id(thing)
+
+    def on_done(thing: Held, value: int) -> None:
+        done.append(value)
+
+    # Bound with partial, not a closure: ``del held`` below must drop only this reference.
+    future = tasks.run(partial(work, held), on_done=partial(on_done, held))
+    go.set()
+    qtbot.waitUntil(lambda: bool(done) and not tasks.busy)
+    del held
+    assert future.done()  # still here, as the worker thread may still hold it
+    assert alive() is None
