@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,14 @@ class FixedClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _automatic_garbage_collection(request: pytest.FixtureRequest) -> None:
+    """Window tests collect garbage on the GUI thread (tests/gui/conftest.py); every other
+    test runs with Python's automatic collection, as the command line does."""
+    if request.path.parent.name != "gui" and not gc.isenabled():
+        gc.enable()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from reader_app.storage.backup import check_integrity
 from reader_app.ui import theme
 from reader_app.ui.dialogs.errors import BugDialog, show_error
 from reader_app.ui.dialogs.repair import offer_repair
+from reader_app.ui.gui_gc import collect_on_gui_thread
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.resources import resource_path
 
@@ -51,6 +52,7 @@ def make_application(argv: Sequence[str] = ()) -> QApplication:
     # Lets the desktop match the window to the installed .desktop file (icon, name).
     QGuiApplication.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(QIcon(str(resource_path("reader-app.svg"))))
+    collect_on_gui_thread(app)
     return app
 
 

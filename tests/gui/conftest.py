@@ -6,12 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from reader_app.domain import FeedId
 from reader_app.library import Library
 from reader_app.paths import AppPaths, resolve_paths
+from reader_app.ui.gui_gc import collect_on_gui_thread
 from tests.conftest import add_feed_with_entries
 from tests.support.feedserver import FeedServer
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_gui_thread(qapp: QApplication) -> None:
+    """As in the app (reader_app/ui/gui_gc.py): a collection on a worker thread could destroy
+    a widget there and crash Qt later. tests/conftest.py gives other tests automatic
+    collection back."""
+    collect_on_gui_thread(qapp)
 
 
 @pytest.fixture
