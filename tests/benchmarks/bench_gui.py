@@ -6,15 +6,22 @@ Prints figures; passes or fails nothing. Run from the repository root:
         [--entries 200000] [--dir DIR]
 
 The library (1,000 feeds in 60 tags, 200,000 articles, a third read) is built once in DIR and
-reused. Each measurement runs in a fresh child process, so start-up is a real cold start of
-the interpreter and peak RSS is the window's own:
+reused; each window starts without saved window state (All shown, every tag open). Each
+measurement runs in a fresh child process, so start-up is a real cold start of the
+interpreter and peak RSS is the window's own:
 
 - start: process start to the window painted with the article list filled, minus the same
   for a bare PySide6 window (interpreter, Qt import, one painted label);
 - switch: selecting a feed, a tag or a smart view until the article list has painted;
 - scroll: All, from the top to the last row painted;
 - open: selecting an article until the article pane has painted;
-- peak RSS of the measuring process.
+- peak RSS of the measuring process, and whether the HTTP library was loaded by then (the
+  window loads it only to fetch what is not cached; loaded, it takes ~17 MB).
+
+The first switch comes right after start, while the start's own background work (icon
+look-ups, the id list) may still run: a worker busy in Python holds the interpreter lock
+that every paint needs. ``--trace-first`` prints a timeline of that switch: the reads on the
+GUI thread, the widgets' paints and layouts, and the worker tasks running beside it.
 
 The stall of the event loop during a 1000-feed sync is measured by bench_gui_stall.py.
 """
@@ -86,14 +93,16 @@ def _child_start(home: Path, started_ns: int) -> dict[str, float]:
     return {"painted_s": painted, "rows": rows}
 
 
-def _child_measure(home: Path, repeat: int) -> dict[str, float]:
+def _child_measure(home: Path, repeat: int, *, trace_first: bool = False) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from reader_app.app import settle_heap
     from reader_app.ui.selection import Selection, SmartView
+    from tests.benchmarks.switch_trace import attach
 
     window = _make_window(home)
     w = window  # the attributes below are MainWindow's
+    trace = attach(w) if trace_first else None
     QApplication.processEvents()
     settle_heap()  # as run_window does once the window is up
     rng = random.Random(7)
@@ -110,6 +119,17 @@ def _child_measure(home: Path, repeat: int) -> dict[str, float]:
         QApplication.processEvents()
         view.viewport().repaint()
         return time.perf_counter() - started
+
+    if trace is not None:
+        tree.select(Selection(view=SmartView.STARRED))
+        QApplication.processEvents()
+        first = Selection(feed_id=rng.sample(feeds, 1)[0])  # the first measured below
+        trace.start()
+        took = painted_after(lambda: tree.select(first))
+        trace.detach()
+        print("\n".join(trace.lines(_ms(took))), file=sys.stderr)
+        w.close()  # type: ignore[attr-defined]
+        return {}
 
     figures: dict[str, float] = {}
     for name, choices in (
@@ -155,11 +175,22 @@ def _child_measure(home: Path, repeat: int) -> dict[str, float]:
     figures["open article (median ms)"] = _ms(statistics.median(opens))
     figures["open article (max ms)"] = _ms(max(opens))
     figures["peak RSS (MB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures["HTTP library loaded (1 = yes)"] = float("httpx" in sys.modules)
     w.close()  # type: ignore[attr-defined]
     return figures
 
 
-def _run_child(args: list[str]) -> dict[str, float]:
+def _forget_window_state(home: Path) -> None:
+    """Every window starts as on a first run: the window saves its selection, article and
+    tree when closed, and the last child's would otherwise decide what the next one shows."""
+    from reader_app.paths import resolve_paths
+
+    (resolve_paths(home).config_dir / "window.ini").unlink(missing_ok=True)
+
+
+def _run_child(args: list[str], *, show_stderr: bool = False) -> dict[str, float]:
+    if args[0] != "bare":
+        _forget_window_state(Path(args[1]))
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     started = time.monotonic_ns()
     out = subprocess.run(
@@ -172,6 +203,8 @@ def _run_child(args: list[str]) -> dict[str, float]:
     )
     if out.returncode != 0:
         raise SystemExit(f"child {args[0]} failed:\n{out.stderr}")
+    if show_stderr:
+        print(out.stderr, end="")
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -183,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=5, help="start-up runs (median)")
     parser.add_argument("--repeat", type=int, default=20, help="switches and opens measured")
+    parser.add_argument(
+        "--trace-first",
+        action="store_true",
+        help="print a timeline of the first feed switch after start, then stop",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -192,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             result = _child_bare(int(rest[0]))
         elif kind == "start":
             result = _child_start(Path(rest[0]), int(rest[1]))
+        elif kind == "trace":
+            result = _child_measure(Path(rest[0]), int(rest[1]), trace_first=True)
         else:
             result = _child_measure(Path(rest[0]), int(rest[1]))
         print(json.dumps(result))
@@ -208,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         library, _ = build(paths.database, args.feeds, args.entries)
         library.close()
     print(f"library: {home} ({args.feeds} feeds, {args.entries} articles)")
+    if args.trace_first:
+        _run_child(["trace", str(home), str(args.repeat)], show_stderr=True)
+        return 0
 
     bare = [_run_child(["bare"])["painted_s"] for _ in range(args.runs)]
     starts = [_run_child(["start", str(home)]) for _ in range(args.runs)]

@@ -172,7 +172,7 @@ def test_a_feed_without_any_icon_is_asked_for_once(
     ready: list[int] = []
     favicons.icon_ready.connect(ready.append)
     assert favicons.icon(feed) is None
-    qtbot.waitUntil(lambda: not env.tasks.busy)
+    qtbot.waitUntil(lambda: not favicons.busy)  # the disk, then (the list still) the web
     for _ in range(3):
         assert favicons.icon(feed) is None
     favicons.prefetch([feed])  # checks the disk cache on a worker, then asks for nothing
