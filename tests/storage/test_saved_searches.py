@@ -72,7 +72,7 @@ def feeds(library: Library) -> dict[str, FeedId]:
     return {"lwn": lwn.id, "cook": cook.id}
 
 
-def test_a_saved_search_stores_what_the_query_finds(library: Library, feeds: dict) -> None:
+def test_a_saved_search_stores_what_the_query_finds(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     assert search.name == "Kernel"
     assert search.unread_count == 3
@@ -80,7 +80,7 @@ def test_a_saved_search_stores_what_the_query_finds(library: Library, feeds: dic
     assert [s.name for s in library.saved_searches()] == ["Kernel"]
 
 
-def test_new_articles_join_their_saved_searches(library: Library, feeds: dict) -> None:
+def test_new_articles_join_their_saved_searches(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     library.add_entries(feeds["cook"], [article("c3", "Popcorn kernel tips", minutes_ago=1)])
     library.add_entries(feeds["cook"], [article("c4", "Pasta", minutes_ago=1)])
@@ -88,13 +88,14 @@ def test_new_articles_join_their_saved_searches(library: Library, feeds: dict) -
     assert_in_step(library, search)
 
 
-def test_read_marks_move_the_count_and_undo_restores_it(library: Library, feeds: dict) -> None:
+def test_read_marks_move_the_count_and_undo_restores_it(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     ids = sorted(stored(library, search))
     change = library.mark_read(ids[:2])
     assert library.saved_search(search.id).unread_count == 1
     library.mark_read(ids[:1], read=False)
     assert library.saved_search(search.id).unread_count == 2
+    assert change.marks is not None
     library.undo_marks(change.marks)
     assert library.saved_search(search.id).unread_count == 3
     library.mark_all_read(EntryQuery(saved_search=search.id))
@@ -102,7 +103,7 @@ def test_read_marks_move_the_count_and_undo_restores_it(library: Library, feeds:
     assert_in_step(library, search)
 
 
-def test_state_filters_follow_marks(library: Library, feeds: dict) -> None:
+def test_state_filters_follow_marks(library: Library, feeds: dict[str, FeedId]) -> None:
     unread = library.save_search("Unread kernel", "kernel is:unread")
     starred = library.save_search("Starred", "is:starred")
     kernel_ids = sorted(stored(library, unread))
@@ -114,7 +115,7 @@ def test_state_filters_follow_marks(library: Library, feeds: dict) -> None:
     assert_in_step(library, unread, starred)
 
 
-def test_deleted_articles_and_removed_feeds_leave_the_count(library: Library, feeds: dict) -> None:
+def test_deleted_articles_and_removed_feeds_leave_the_count(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     cook_ids = [i for i in stored(library, search) if i in library.entry_ids(
         EntryQuery(feed_ids=frozenset({feeds["cook"]})))]  # fmt: skip
@@ -125,7 +126,7 @@ def test_deleted_articles_and_removed_feeds_leave_the_count(library: Library, fe
     assert_in_step(library, search)
 
 
-def test_feed_and_tag_filters_follow_titles_and_tags(library: Library, feeds: dict) -> None:
+def test_feed_and_tag_filters_follow_titles_and_tags(library: Library, feeds: dict[str, FeedId]) -> None:
     by_feed = library.save_search("Kitchen", "feed:kitchen")
     by_tag = library.save_search("Tech kernel", "kernel tag:Tech")
     by_word_in_title = library.save_search("Notes", "notes")  # feed titles are searched too
@@ -142,7 +143,7 @@ def test_feed_and_tag_filters_follow_titles_and_tags(library: Library, feeds: di
 
 
 def test_relative_days_move_with_the_calendar(
-    library: Library, feeds: dict, clock: FixedClock
+    library: Library, feeds: dict[str, FeedId], clock: FixedClock
 ) -> None:
     recent = library.save_search("Recent", "after:1d")
     assert len(stored(library, recent)) == 4  # not the three-day-old one
@@ -152,7 +153,7 @@ def test_relative_days_move_with_the_calendar(
     assert_in_step(library, recent)
 
 
-def test_editing_finds_the_matches_again(library: Library, feeds: dict) -> None:
+def test_editing_finds_the_matches_again(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     edited = library.edit_saved_search("kernel", name="Soup", query="soup OR leeks")
     assert (edited.id, edited.name, edited.query) == (search.id, "Soup", "soup OR leeks")
@@ -160,7 +161,7 @@ def test_editing_finds_the_matches_again(library: Library, feeds: dict) -> None:
     assert_in_step(library, edited)
 
 
-def test_names_are_checked_and_unique_ignoring_case(library: Library, feeds: dict) -> None:
+def test_names_are_checked_and_unique_ignoring_case(library: Library, feeds: dict[str, FeedId]) -> None:
     library.save_search("  Kernel   news ", "kernel")
     assert library.saved_search("KERNEL NEWS").name == "Kernel news"
     with pytest.raises(ValueError, match="already a saved search named"):
@@ -178,7 +179,7 @@ def test_names_are_checked_and_unique_ignoring_case(library: Library, feeds: dic
     assert [s.name for s in library.saved_searches()] == ["Kernel news"]
 
 
-def test_removing_and_reordering(library: Library, feeds: dict) -> None:
+def test_removing_and_reordering(library: Library, feeds: dict[str, FeedId]) -> None:
     a = library.save_search("A", "kernel")
     b = library.save_search("B", "rust")
     c = library.save_search("C", "soup")
@@ -191,7 +192,7 @@ def test_removing_and_reordering(library: Library, feeds: dict) -> None:
     assert_in_step(library, b, c)
 
 
-def test_a_saved_view_lists_like_a_feed(library: Library, feeds: dict) -> None:
+def test_a_saved_view_lists_like_a_feed(library: Library, feeds: dict[str, FeedId]) -> None:
     search = library.save_search("Kernel", "kernel")
     page = library.entries(EntryQuery(saved_search=search.id, limit=2))
     assert [e.title for e in page.entries] == ["Kernel scheduler rework", "Bread"]
