@@ -72,7 +72,9 @@ def feeds(library: Library) -> dict[str, FeedId]:
     return {"lwn": lwn.id, "cook": cook.id}
 
 
-def test_a_saved_search_stores_what_the_query_finds(library: Library, feeds: dict[str, FeedId]) -> None:
+def test_a_saved_search_stores_what_the_query_finds(
+    library: Library, feeds: dict[str, FeedId]
+) -> None:
     search = library.save_search("Kernel", "kernel")
     assert search.name == "Kernel"
     assert search.unread_count == 3
@@ -88,7 +90,9 @@ def test_new_articles_join_their_saved_searches(library: Library, feeds: dict[st
     assert_in_step(library, search)
 
 
-def test_read_marks_move_the_count_and_undo_restores_it(library: Library, feeds: dict[str, FeedId]) -> None:
+def test_read_marks_move_the_count_and_undo_restores_it(
+    library: Library, feeds: dict[str, FeedId]
+) -> None:
     search = library.save_search("Kernel", "kernel")
     ids = sorted(stored(library, search))
     change = library.mark_read(ids[:2])
@@ -115,7 +119,9 @@ def test_state_filters_follow_marks(library: Library, feeds: dict[str, FeedId]) 
     assert_in_step(library, unread, starred)
 
 
-def test_deleted_articles_and_removed_feeds_leave_the_count(library: Library, feeds: dict[str, FeedId]) -> None:
+def test_deleted_articles_and_removed_feeds_leave_the_count(
+    library: Library, feeds: dict[str, FeedId]
+) -> None:
     search = library.save_search("Kernel", "kernel")
     cook_ids = [i for i in stored(library, search) if i in library.entry_ids(
         EntryQuery(feed_ids=frozenset({feeds["cook"]})))]  # fmt: skip
@@ -126,7 +132,9 @@ def test_deleted_articles_and_removed_feeds_leave_the_count(library: Library, fe
     assert_in_step(library, search)
 
 
-def test_feed_and_tag_filters_follow_titles_and_tags(library: Library, feeds: dict[str, FeedId]) -> None:
+def test_feed_and_tag_filters_follow_titles_and_tags(
+    library: Library, feeds: dict[str, FeedId]
+) -> None:
     by_feed = library.save_search("Kitchen", "feed:kitchen")
     by_tag = library.save_search("Tech kernel", "kernel tag:Tech")
     by_word_in_title = library.save_search("Notes", "notes")  # feed titles are searched too
@@ -161,7 +169,9 @@ def test_editing_finds_the_matches_again(library: Library, feeds: dict[str, Feed
     assert_in_step(library, edited)
 
 
-def test_names_are_checked_and_unique_ignoring_case(library: Library, feeds: dict[str, FeedId]) -> None:
+def test_names_are_checked_and_unique_ignoring_case(
+    library: Library, feeds: dict[str, FeedId]
+) -> None:
     library.save_search("  Kernel   news ", "kernel")
     assert library.saved_search("KERNEL NEWS").name == "Kernel news"
     with pytest.raises(ValueError, match="already a saved search named"):
