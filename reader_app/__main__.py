@@ -16,6 +16,11 @@ EXIT_BROKEN_PIPE = 141
 
 def _open_window(context: AppContext) -> int:
     """``reader-app`` without a subcommand: the reading window (Qt loads only here)."""
+    from reader_app.storage.backup import start_integrity_check
+
+    # The library's integrity check reads the whole file without the interpreter's lock:
+    # started first, it runs while Qt and the window's modules load.
+    checked = start_integrity_check(context.paths.database)
     from reader_app.app import settle_heap, sync_options
     from reader_app.ui.application import run_window
 
@@ -25,6 +30,7 @@ def _open_window(context: AppContext) -> int:
         warnings=context.warnings,
         sync_options=lambda: sync_options(context.settings),
         on_ready=settle_heap,
+        checked=checked,
     )
 
 

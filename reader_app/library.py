@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -133,8 +134,17 @@ class Library:
         db.before_commit = self._refresh_saved_searches
 
     @classmethod
-    def open(cls, path: Path, *, backup_dir: Path | None = None, clock: Clock = utc_now) -> Library:
-        return cls(Database(path, backup_dir=backup_dir), clock=clock)
+    def open(
+        cls,
+        path: Path,
+        *,
+        backup_dir: Path | None = None,
+        clock: Clock = utc_now,
+        checked: Future[list[str]] | None = None,
+    ) -> Library:
+        """Open the library at ``path``; ``checked``: its integrity check, started earlier
+        (``storage.backup.start_integrity_check``) so it ran beside other start-up work."""
+        return cls(Database(path, backup_dir=backup_dir, checked=checked), clock=clock)
 
     @property
     def path(self) -> Path:

@@ -15,6 +15,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from types import TracebackType
 
 from PySide6.QtCore import QEventLoop, QSocketNotifier, QTimer
@@ -67,12 +68,15 @@ def follow_theme(app: QApplication, settings: Settings) -> None:
     app.styleHints().colorSchemeChanged.connect(scheme_changed)
 
 
-def open_library_or_explain(paths: AppPaths) -> Library | None:
+def open_library_or_explain(
+    paths: AppPaths, *, checked: Future[list[str]] | None = None
+) -> Library | None:
     """The library, or None after a dialog that explains why it cannot be opened. A damaged
-    library is never replaced by an empty one: the user chooses a backup or a recovery."""
+    library is never replaced by an empty one: the user chooses a backup or a recovery.
+    ``checked``: the library's integrity check, started early (see ``Library.open``)."""
     try:
-        upgrade_with_progress(paths)
-        return Library.open(paths.database, backup_dir=paths.backup_dir)
+        upgrade_with_progress(paths, checked=checked)
+        return Library.open(paths.database, backup_dir=paths.backup_dir, checked=checked)
     except DatabaseDamagedError as exc:
         log.error("%s", exc)
         if offer_repair(paths, exc):
@@ -101,7 +105,7 @@ def open_library_or_explain(paths: AppPaths) -> Library | None:
     return None
 
 
-def upgrade_with_progress(paths: AppPaths) -> None:
+def upgrade_with_progress(paths: AppPaths, *, checked: Future[list[str]] | None = None) -> None:
     """Bring an older library to this version's schema on a thread, with a window that says
     so: the upgrade that added the search index reads every article (about 50 s for
     200,000), and without a word the app would look hung before its window appears.
@@ -114,7 +118,7 @@ def upgrade_with_progress(paths: AppPaths) -> None:
         return
     if migrate.current_revision(database) in (None, migrate.SCHEMA_HEAD):
         return
-    if check_integrity(database):
+    if checked.result() if checked is not None else check_integrity(database):
         return  # damaged: never upgraded; Library.open raises DatabaseDamagedError
     progress = QProgressDialog(
         f"Upgrading the library for this version of {APP_TITLE}. This happens once and can "
@@ -219,11 +223,13 @@ def run_window(
     warnings: Sequence[str] = (),
     sync_options: Callable[[], SyncOptions],
     on_ready: Callable[[], None] = lambda: None,
+    checked: Future[list[str]] | None = None,
 ) -> int:
-    """Show the window and run until it closes; the process exit status."""
+    """Show the window and run until it closes; the process exit status. ``checked``: the
+    library's integrity check, started before this module was imported."""
     app = make_application()
     follow_theme(app, settings)
-    library = open_library_or_explain(paths)
+    library = open_library_or_explain(paths, checked=checked)
     if library is None:
         return 1
     window: MainWindow | None = None

@@ -59,20 +59,25 @@ def _child_bare(started_ns: int) -> dict[str, float]:
 
 
 def _make_window(home: Path) -> object:
+    # In the order reader-app takes: the command line's modules (the library's among them),
+    # the integrity check started, then Qt and the window's modules beside it.
     from reader_app.app import sync_options
     from reader_app.library import Library
     from reader_app.paths import resolve_paths
     from reader_app.settings import Settings
+    from reader_app.storage.backup import start_integrity_check
+
+    paths = resolve_paths(home)
+    checked = start_integrity_check(paths.database)
     from reader_app.ui.application import follow_theme, make_application
     from reader_app.ui.main_window import MainWindow
 
-    paths = resolve_paths(home)
     settings = Settings()
     # Figures are for looking, not reading: nothing is marked read behind the measurement.
     settings.set("reading.mark_read_on_select", False)
     app = make_application()
     follow_theme(app, settings)
-    library = Library.open(paths.database, backup_dir=paths.backup_dir)
+    library = Library.open(paths.database, backup_dir=paths.backup_dir, checked=checked)
     window = MainWindow(
         library, settings, paths, sync_options=lambda: sync_options(settings), auto_sync=False
     )

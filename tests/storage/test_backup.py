@@ -23,6 +23,7 @@ from reader_app.storage.backup import (
     recover,
     restore_backup,
     rolling_backup,
+    start_integrity_check,
 )
 from tests.conftest import FIXED_NOW, FixedClock, add_feed_with_entries
 
@@ -147,6 +148,25 @@ def test_check_reports_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
     problems = check_integrity(path)
     assert problems
     assert "not a database" in problems[0]
+
+
+def test_an_integrity_check_started_early_is_the_one_the_library_uses(tmp_path: Path) -> None:
+    assert start_integrity_check(tmp_path / "none.sqlite3") is None  # nothing to check yet
+    path = closed_library(tmp_path / "library.sqlite3", entries=400)
+    healthy = start_integrity_check(path)
+    assert healthy is not None
+    assert healthy.result(timeout=30) == []
+    Library.open(path, checked=healthy).close()
+    damage_entries_page(path)
+    before = _digest(path)
+    damaged = start_integrity_check(path)
+    assert damaged is not None
+    problems = damaged.result(timeout=30)
+    assert problems == check_integrity(path) != []
+    with pytest.raises(DatabaseDamagedError) as info:
+        Library.open(path, checked=damaged)
+    assert list(info.value.problems) == problems
+    assert _digest(path) == before
 
 
 def test_a_damaged_library_is_detected_and_refused_untouched(tmp_path: Path) -> None:
