@@ -372,7 +372,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "retention.keep_days",
         int,
         0,
-        "Delete articles older than this many days; 0 keeps them forever.",
+        "Delete articles older than this many days; 0 keeps them forever. A feed's "
+        "Properties can set its own limit.",
         minimum=0,
         maximum=36500,
     ),
@@ -381,7 +382,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         int,
         0,
         "Keep at most this many articles in each feed, deleting the oldest first; 0 means "
-        "no limit.",
+        "no limit. A feed's Properties can set its own limit.",
         minimum=0,
         maximum=1_000_000,
     ),
