@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self._sync_finished)
         self.sync.failed.connect(self._sync_failed)
         self.favicons.icon_ready.connect(self.feed_model.icon_changed)
+        self.sync.running_changed.connect(self.favicons.set_network_paused)
         self.undo_journal.changed.connect(
             lambda: self.actions_by_id["edit.undo"].setEnabled(len(self.undo_journal) > 0)
         )

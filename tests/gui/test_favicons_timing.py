@@ -163,3 +163,19 @@ def test_the_feed_lists_paint_fetches_nothing_until_the_list_stands_still(
     row = model.index_of(Selection(feed_id=feed.id))
     qtbot.waitUntil(lambda: color_of(row.data(Qt.ItemDataRole.DecorationRole)) == RED)
     assert len(feed_server.requests_for("/favicon.ico")) == 1
+
+
+def test_the_web_waits_for_a_running_sync(
+    qtbot, library: Library, feed_server: FeedServer, tasks: Tasks, cache: AssetCache
+) -> None:
+    feed_server.route("/favicon.ico", body=image_bytes("ICO", BLUE), content_type="image/x-icon")
+    feed = library.add_feed(feed_server.url("/feed.xml"))
+    favicons = Favicons(cache, tasks, network_quiet_ms=0)
+    favicons.set_network_paused(True)  # what the window does when a sync starts
+    assert favicons.icon(feed) is None
+    qtbot.wait(300)  # the disk look-up has found nothing; the web would be next
+    assert feed_server.requests_for("/favicon.ico") == []
+    with qtbot.waitSignal(favicons.icon_ready, timeout=5000):
+        favicons.set_network_paused(False)  # the sync ended
+    assert color_of(favicons.icon(feed)) == BLUE
+    assert len(feed_server.requests_for("/favicon.ico")) == 1
