@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app.domain import FeedId, FeedSummary
+from reader_app.domain.saved_search import SavedSearchId
 from reader_app.errors import SettingsError
 from reader_app.ui import keymap
 from reader_app.ui.dialogs.errors import show_error
@@ -150,6 +151,9 @@ class Keyboard:
                 lambda feed_id: self._w.select(Selection(feed_id=FeedId(feed_id)))
             )
             self._palette.tag_chosen.connect(lambda tag: self._w.select(Selection(tag=tag)))
+            self._palette.saved_search_chosen.connect(
+                lambda search_id: self._w.select(Selection(saved_search=SavedSearchId(search_id)))
+            )
         return self._palette
 
     def open_palette(self) -> None:
@@ -159,7 +163,7 @@ class Keyboard:
             for feed in model.feeds()
         ]
         tags: list[str] = sorted(model.tag_paths(), key=str.casefold)
-        self.palette.open_with(feeds, tags)
+        self.palette.open_with(feeds, tags, model.saved_searches())
 
     def escape(self) -> None:
         """Escape: leave the text field being typed in; else end the search; else clear the

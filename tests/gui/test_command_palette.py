@@ -356,3 +356,18 @@ def test_hostile_feed_titles_are_plain_text(
     # No label anywhere in the popup holds a title: only the delegate paints them.
     for label in palette.findChildren(QLabel):
         assert label.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_a_saved_search_is_found_by_name_or_query(
+    qtbot: QtBot, palette: CommandPalette, library: Library
+) -> None:
+    search = library.save_search("Morning reading", '"summary 1" is:unread')
+    palette.open_with(library.feeds(), library.tags(), library.saved_searches())
+    qtbot.keyClicks(palette.search, "morning rea")
+    assert current_text(palette) == "Morning reading"
+    with qtbot.waitSignal(palette.saved_search_chosen) as chosen:
+        qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    assert chosen.args == [search.id]
+    palette.open_with(library.feeds(), library.tags(), library.saved_searches())
+    qtbot.keyClicks(palette.search, "summary")  # a word of its query, in no title
+    assert "Morning reading" in texts(palette)

@@ -258,3 +258,18 @@ def test_relative_days_move_on_at_midnight_without_any_write(
     window.saved_searches.day_changed()
     qtbot.waitUntil(lambda: saved_row(window, search).data(CountRole) == 0, timeout=WAIT_MS)
     assert window.saved_searches.day_timer.isActive()
+
+
+def test_the_command_palette_goes_to_a_saved_search(
+    qtbot: QtBot, window: MainWindow, library: Library
+) -> None:
+    search = library.save_search("Ones", '"title 1"')
+    window.apply_changes(Changes(saved_searches=True))
+    window.keyboard.open_palette()
+    palette = window.keyboard.palette
+    qtbot.waitExposed(palette)
+    qtbot.keyClicks(palette.search, "ones")
+    with qtbot.waitSignal(window.article_model.loaded, timeout=WAIT_MS):
+        qtbot.keyClick(palette.search, Qt.Key.Key_Return)
+    assert window.feed_tree.current_selection() == Selection(saved_search=search.id)
+    assert shown_ids(window) == set(library.search_ids('"title 1"'))

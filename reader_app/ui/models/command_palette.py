@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction
 from rapidfuzz import fuzz, process
 
 from reader_app.domain import Feed, FeedSummary, TagSummary
+from reader_app.domain.saved_search import SavedSearch
 from reader_app.domain.tags import tag_and_ancestors
 from reader_app.ui.dialogs.cheat_sheet import (
     action_label,
@@ -64,6 +65,7 @@ class Kind(Enum):
     ACTION = "action"
     FEED = "feed"
     TAG = "tag"
+    SEARCH = "search"  # a saved search
 
 
 def fold(text: str) -> str:
@@ -135,7 +137,7 @@ _INSIDE = 70.0
 _FUZZY = 55.0  # plus up to 5 for a closer match
 _IN_ORDER = 40.0  # plus up to 10 as more of the letters start words
 _SECONDARY = 30.0
-_KIND_BONUS = {Kind.ACTION: 3.0, Kind.TAG: 0.0, Kind.FEED: 0.0}
+_KIND_BONUS = {Kind.ACTION: 3.0, Kind.TAG: 0.0, Kind.FEED: 0.0, Kind.SEARCH: 0.0}
 
 
 def _in_order(letters: str, rests: Sequence[re.Pattern[str]], candidate: Candidate) -> float:
@@ -331,6 +333,21 @@ def feed_candidates(feeds: Iterable[FeedSummary | Feed]) -> list[Candidate]:
             )
         )
     return found
+
+
+def saved_search_candidates(searches: Iterable[SavedSearch]) -> list[Candidate]:
+    """Saved searches, found by their name or their query."""
+    return [
+        _candidate(
+            Kind.SEARCH,
+            int(search.id),
+            search.name,
+            detail="Saved search",
+            trailing=f"{search.unread_count:,} unread" if search.unread_count else "",
+            extra=search.query,
+        )
+        for search in searches
+    ]
 
 
 def tag_candidates(tags: Iterable[str | TagSummary]) -> list[Candidate]:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader_app.domain import Feed, FeedSummary, TagSummary
+from reader_app.domain.saved_search import SavedSearch
 from reader_app.ui.models.command_palette import (
     Candidate,
     DetailRole,
@@ -47,6 +48,7 @@ from reader_app.ui.models.command_palette import (
     action_candidates,
     feed_candidates,
     rank,
+    saved_search_candidates,
     tag_candidates,
 )
 
@@ -131,6 +133,7 @@ class CommandPalette(QFrame):
     action_chosen = Signal(str)
     feed_chosen = Signal(int)
     tag_chosen = Signal(str)
+    saved_search_chosen = Signal(int)
 
     def __init__(self, actions: Mapping[str, QAction], parent: QWidget) -> None:
         super().__init__(parent, Qt.WindowType.Popup)
@@ -180,12 +183,18 @@ class CommandPalette(QFrame):
     # --- public -------------------------------------------------------------------------
 
     def open_with(
-        self, feeds: Iterable[FeedSummary | Feed] = (), tags: Iterable[str | TagSummary] = ()
+        self,
+        feeds: Iterable[FeedSummary | Feed] = (),
+        tags: Iterable[str | TagSummary] = (),
+        searches: Iterable[SavedSearch] = (),
     ) -> None:
         """Show the palette over its window with an empty query, offering every command
-        (as enabled or checked as it is now), the given feeds and the given tags."""
+        (as enabled or checked as it is now), the given feeds, tags and saved searches."""
         candidates = (
-            action_candidates(self._actions) + feed_candidates(feeds) + tag_candidates(tags)
+            action_candidates(self._actions)
+            + feed_candidates(feeds)
+            + saved_search_candidates(searches)
+            + tag_candidates(tags)
         )
         self.model.set_candidates(candidates)
         self.search.blockSignals(True)
@@ -291,6 +300,8 @@ class CommandPalette(QFrame):
             self.action_chosen.emit(str(item.key))
         elif item.kind is Kind.FEED:
             self.feed_chosen.emit(int(item.key))
+        elif item.kind is Kind.SEARCH:
+            self.saved_search_chosen.emit(int(item.key))
         else:
             self.tag_chosen.emit(str(item.key))
 
