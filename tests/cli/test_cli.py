@@ -205,16 +205,6 @@ def run_process(
 # Fixtures
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real home and no READER_APP_HOME: nothing a test does reaches the user's files."""
-    monkeypatch.delenv("READER_APP_HOME", raising=False)
-    for key in list(os.environ):
-        if key.startswith("XDG_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

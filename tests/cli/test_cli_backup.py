@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from reader_app.cli import run
 from reader_app.library import Library
 from reader_app.storage.backup import list_backups, rolling_backup
 from tests.storage.test_backup import closed_library, damage_entries_page
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Result]
+from tests.support.cli import Cli, Result, run_in
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Cli:
-    def call(*args: str) -> Result:
-        capsys.readouterr()
-        code = run(["--data-dir", str(tmp_path / "home"), *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return call
+def cli(tmp_path: Path) -> Cli:
+    return partial(run_in, tmp_path / "home")
 
 
 @pytest.fixture

@@ -4,39 +4,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from reader_app.app import load_context
-from reader_app.cli import run
 from reader_app.domain import EntryQuery, FeedId
 from reader_app.library import Library
 from reader_app.settings import Settings
 from tests.conftest import add_feed_with_entries
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Result]
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real home and no READER_APP_HOME: nothing a test does reaches the user's files."""
-    monkeypatch.delenv("READER_APP_HOME", raising=False)
-    for key in list(os.environ):
-        if key.startswith("XDG_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+from tests.support.cli import Cli, run_in
 
 
 @pytest.fixture
@@ -45,14 +23,8 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], home: Path) -> Cli:
-    def call(*args: str) -> Result:
-        capsys.readouterr()
-        code = run(["--data-dir", str(home), *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return call
+def cli(home: Path) -> Cli:
+    return partial(run_in, home)
 
 
 def _settings(home: Path, **values: object) -> None:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 from reader_app.library import Library
 from tests.cli import test_cli_search as search_cli
+from tests.support.cli import run_in
 
-# The search commands' sandbox (no real home) and library (two feeds, a read and a starred
-# article) serve these commands too.
-_isolated = search_cli._isolated
+# The search commands' library (two feeds, a read and a starred article) serves these too.
 data_dir = search_cli.data_dir
-cli = search_cli.cli
+cli = run_in
 
 
 def test_save_list_and_show_articles(data_dir: Path) -> None:

@@ -6,40 +6,21 @@ real entry point in a subprocess for the exit status.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reader_app.cli import run
 from reader_app.domain import NewEntry
 from reader_app.library import Library
+from tests.support.cli import run_in
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real home and no READER_APP_HOME: nothing a test does reaches the user's files."""
-    monkeypatch.delenv("READER_APP_HOME", raising=False)
-    for key in list(os.environ):
-        if key.startswith("XDG_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
 def article(key: str, title: str, summary: str, minutes_ago: int) -> NewEntry:
@@ -80,10 +61,7 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def cli(data_dir: Path, *args: str) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["--data-dir", str(data_dir), *args], stdout=out, stderr=err)
-    return Result(code, out.getvalue(), err.getvalue())
+cli = run_in
 
 
 def search_json(data_dir: Path, *args: str) -> list[dict[str, Any]]:

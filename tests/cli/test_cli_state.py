@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from reader_app.cli import run
 from reader_app.domain import EntryQuery
 from reader_app.library import Library
 from tests.conftest import make_entries
+from tests.support.cli import Cli, run_in
 
 FEED = "https://a.example.org/feed.xml"
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Result]
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    def call(home: Path, *args: str) -> Result:
-        capsys.readouterr()
-        code = run(["--data-dir", str(home), *args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return call
+def cli() -> Cli:
+    return run_in
 
 
 def _home(tmp_path: Path, name: str, *, read: int = 0, starred: int = 0) -> Path:
