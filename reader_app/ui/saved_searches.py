@@ -12,12 +12,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from reader_app.domain import Changes
 from reader_app.domain.saved_search import SavedSearch
-from reader_app.ui.dialogs.errors import EXPECTED_ERRORS, describe_error, show_error
+from reader_app.ui.dialogs.errors import (
+    EXPECTED_ERRORS,
+    confirm_destructive,
+    describe_error,
+    show_error,
+)
 from reader_app.ui.dialogs.saved_search import SavedSearchDialog
 from reader_app.ui.selection import ALL, Selection
 
@@ -37,20 +42,14 @@ def default_name(query: str) -> str:
 
 
 def confirm_remove(parent: QWidget | None, name: str) -> bool:
-    """Ask before removing a saved search; True when the user confirmed (Cancel is the
-    default). Plain text: the name is the user's, but never markup."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Remove Saved Search")
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(f"Remove the saved search “{name}”?")
-    box.setInformativeText("No article is deleted: only the search leaves the feed list.")
-    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    return box.clickedButton() is remove
+    """Ask before removing a saved search; True when the user confirmed."""
+    return confirm_destructive(
+        parent,
+        title="Remove Saved Search",
+        question=f"Remove the saved search “{name}”?",
+        detail="No article is deleted: only the search leaves the feed list.",
+        action="Remove",
+    )
 
 
 class SavedSearchCommands:

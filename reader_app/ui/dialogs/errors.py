@@ -122,20 +122,34 @@ def show_error(
 
 def confirm_remove_feed(parent: QWidget | None, title: str) -> bool:
     """Ask before unsubscribing; True when the user confirmed. Cancel is the default."""
+    return confirm_destructive(
+        parent,
+        title="Unsubscribe",
+        question=f"Unsubscribe from “{title}”?",
+        detail="The feed and all its articles, starred ones included, will be deleted from "
+        "this computer.",
+        action="Unsubscribe",
+    )
+
+
+def confirm_destructive(
+    parent: QWidget | None, *, title: str, question: str, detail: str, action: str
+) -> bool:
+    """Ask before something that cannot be undone; True when the user pressed ``action``.
+    Cancel is the default and Escape's button. Plain text: ``question`` may quote a feed's
+    or the user's own text, never to be read as markup."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Unsubscribe")
+    box.setWindowTitle(title)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(f"Unsubscribe from “{title}”?")
-    box.setInformativeText(
-        "The feed and all its articles, starred ones included, will be deleted from this computer."
-    )
-    remove = box.addButton("Unsubscribe", QMessageBox.ButtonRole.DestructiveRole)
+    box.setText(question)
+    box.setInformativeText(detail)
+    confirm = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
     box.exec()
-    return box.clickedButton() is remove
+    return box.clickedButton() is confirm
 
 
 def plain_label(text: str = "", *, selectable: bool = True) -> QLabel:
