@@ -68,6 +68,25 @@ def make_entries(count: int, *, start: datetime = FIXED_NOW, prefix: str = "e") 
     ]
 
 
+def article(key: str, title: str, *, summary: str | None = None, content: str | None = None,
+            author: str | None = None, minutes_ago: int = 0) -> NewEntry:  # fmt: skip
+    """One article with these words, ``minutes_ago`` before FIXED_NOW."""
+    when = FIXED_NOW - timedelta(minutes=minutes_ago)
+    return NewEntry(
+        key=key,
+        title=title,
+        link=f"https://example.org/{key}",
+        author=author,
+        summary=summary,
+        content=content,
+        content_hash=None,
+        published=when,
+        updated=None,
+        first_seen=FIXED_NOW,
+        sort_at=when,
+    )
+
+
 def add_feed_with_entries(
     library: Library, url: str, count: int, *, tags: tuple[str, ...] = ()
 ) -> FeedId:

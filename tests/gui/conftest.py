@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from reader_app.domain import FeedId
 from reader_app.library import Library
 from reader_app.paths import AppPaths, resolve_paths
+from reader_app.settings import Settings
+from reader_app.sync import SyncOptions
 from reader_app.ui.gui_gc import collect_on_gui_thread
-from tests.conftest import add_feed_with_entries
+from reader_app.ui.main_window import MainWindow
+from tests.conftest import FixedClock, add_feed_with_entries
 from tests.support.feedserver import FeedServer
 
 
@@ -22,6 +26,25 @@ def _garbage_collected_on_the_gui_thread(qapp: QApplication) -> None:
     a widget there and crash Qt later. tests/conftest.py gives other tests automatic
     collection back."""
     collect_on_gui_thread(qapp)
+
+
+@pytest.fixture
+def reading_window(
+    qtbot: QtBot, library: Library, tmp_path: Path, clock: FixedClock, filled_library: object
+) -> Iterator[MainWindow]:
+    """The reading window over ``filled_library``, shown and active (shortcuts fire only in
+    the active window), with no automatic refresh."""
+    paths = resolve_paths(tmp_path / "home")
+    paths.ensure()
+    made = MainWindow(
+        library, Settings(), paths, sync_options=SyncOptions, clock=clock, auto_sync=False
+    )
+    qtbot.addWidget(made)
+    with qtbot.waitActive(made):
+        made.show()
+        made.activateWindow()
+    yield made
+    made.close()
 
 
 @pytest.fixture

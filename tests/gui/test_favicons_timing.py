@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
-from PySide6.QtGui import QColor, QCursor, QIcon, QImage, QImageWriter
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
 
 from reader_app.domain import Feed, FeedId
 from reader_app.ingest.assets import AssetCache
@@ -19,24 +19,13 @@ from reader_app.ui.models.feed_tree import FeedTreeModel
 from reader_app.ui.selection import Selection
 from reader_app.ui.tasks import Tasks
 from reader_app.ui.widgets.feed_tree import FeedTree
+from tests.gui import test_favicons as favicon_tests
 from tests.support.feedserver import FeedServer
 
-RED, BLUE = QColor("#d02020"), QColor("#2040d0")
-
-
-def image_bytes(fmt: str, color: QColor, size: int = 16) -> bytes:
-    image = QImage(size, size, QImage.Format.Format_ARGB32)
-    image.fill(color)
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    assert QImageWriter(buffer, QByteArray(fmt.encode("ascii"))).write(image)
-    return bytes(buffer.data().data())
-
-
-def color_of(icon: QIcon | None) -> QColor:
-    assert icon is not None
-    assert not icon.isNull()
-    return icon.pixmap(16, 16).toImage().pixelColor(8, 8)
+# The pictures and how their colour is read back: the icon tests' own.
+RED, BLUE = favicon_tests.RED, favicon_tests.BLUE
+image_bytes = favicon_tests.image_bytes
+color_of = favicon_tests.color_of
 
 
 @pytest.fixture

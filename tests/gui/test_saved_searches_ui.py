@@ -4,8 +4,6 @@ widgets, real keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QPushButton
@@ -14,8 +12,6 @@ from pytestqt.qtbot import QtBot
 from reader_app.domain import Changes, FeedId
 from reader_app.domain.saved_search import SavedSearch
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
-from reader_app.settings import Settings
 from reader_app.sync import SyncOptions
 from reader_app.ui.dialogs.saved_search import SavedSearchDialog
 from reader_app.ui.main_window import MainWindow
@@ -28,20 +24,8 @@ WAIT_MS = 5000
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot, library: Library, tmp_path, clock: FixedClock, filled_library: dict[str, FeedId]
-) -> Iterator[MainWindow]:
-    paths: AppPaths = resolve_paths(tmp_path / "home")
-    paths.ensure()
-    made = MainWindow(
-        library, Settings(), paths, sync_options=SyncOptions, clock=clock, auto_sync=False
-    )
-    qtbot.addWidget(made)
-    with qtbot.waitActive(made):
-        made.show()
-        made.activateWindow()
-    yield made
-    made.close()
+def window(reading_window: MainWindow) -> MainWindow:
+    return reading_window
 
 
 def shown_ids(window: MainWindow) -> set[int]:

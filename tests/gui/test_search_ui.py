@@ -3,8 +3,6 @@ bad queries, and leaving the search. Real library, real widgets, real keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -12,36 +10,15 @@ from pytestqt.qtbot import QtBot
 from reader_app.domain import EntryQuery, FeedId
 from reader_app.domain.search import HIGHLIGHT_START, split_highlights
 from reader_app.library import Library
-from reader_app.paths import AppPaths, resolve_paths
-from reader_app.settings import Settings
-from reader_app.sync import SyncOptions
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.models.article_columns import TITLE, SnippetRole
 from reader_app.ui.selection import Selection
 from reader_app.ui.widgets.result_delegate import snippet_runs
-from tests.conftest import FixedClock
 
 
 @pytest.fixture
-def window(
-    qtbot: QtBot, library: Library, tmp_path, clock: FixedClock, filled_library: dict[str, FeedId]
-) -> Iterator[MainWindow]:
-    paths: AppPaths = resolve_paths(tmp_path / "home")
-    paths.ensure()
-    made = MainWindow(
-        library,
-        Settings(),
-        paths,
-        sync_options=SyncOptions,
-        clock=clock,
-        auto_sync=False,
-    )
-    qtbot.addWidget(made)
-    with qtbot.waitActive(made):
-        made.show()
-        made.activateWindow()
-    yield made
-    made.close()
+def window(reading_window: MainWindow) -> MainWindow:
+    return reading_window
 
 
 def searching(window: MainWindow) -> bool:

@@ -6,33 +6,15 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
 
 import pytest
 
-from reader_app.domain import EntryQuery, FeedId, NewEntry
+from reader_app.domain import EntryQuery, FeedId
 from reader_app.domain.saved_search import SavedSearch
 from reader_app.domain.search import SearchOrder
 from reader_app.errors import SavedSearchNotFoundError, SearchSyntaxError
 from reader_app.library import Library
-from tests.conftest import FIXED_NOW, FixedClock
-
-
-def article(key: str, title: str, *, summary: str = "", minutes_ago: int = 0) -> NewEntry:
-    when = FIXED_NOW - timedelta(minutes=minutes_ago)
-    return NewEntry(
-        key=key,
-        title=title,
-        link=f"https://example.org/{key}",
-        author=None,
-        summary=summary,
-        content=None,
-        content_hash=None,
-        published=when,
-        updated=None,
-        first_seen=FIXED_NOW,
-        sort_at=when,
-    )
+from tests.conftest import FixedClock, article
 
 
 def stored(library: Library, search: SavedSearch) -> set[int]:

@@ -3,11 +3,9 @@ SQLite (they find what their words say and never raise a database error)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from reader_app.domain import EntryId, FeedId, NewEntry
+from reader_app.domain import EntryId, FeedId
 from reader_app.domain.search import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
@@ -16,27 +14,9 @@ from reader_app.domain.search import (
 )
 from reader_app.errors import SearchSyntaxError
 from reader_app.library import Library
-from tests.conftest import FIXED_NOW, FixedClock
+from tests.conftest import FIXED_NOW, FixedClock, article
 
 S, E = HIGHLIGHT_START, HIGHLIGHT_END
-
-
-def article(key: str, title: str, *, summary: str | None = None, content: str | None = None,
-            author: str | None = None, minutes_ago: int = 0) -> NewEntry:  # fmt: skip
-    when = FIXED_NOW - timedelta(minutes=minutes_ago)
-    return NewEntry(
-        key=key,
-        title=title,
-        link=f"https://example.org/{key}",
-        author=author,
-        summary=summary,
-        content=content,
-        content_hash=None,
-        published=when,
-        updated=None,
-        first_seen=FIXED_NOW,
-        sort_at=when,
-    )
 
 
 def titles(library: Library, query: str, **kwargs: object) -> list[str | None]:
