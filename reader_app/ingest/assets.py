@@ -3,7 +3,9 @@
 A URL is fetched with the same polite, bounded ``Fetcher`` as feeds (http and https only,
 timeouts, a size cap, at most a few connections per host) and stored under a name derived
 from its hash, so the window can show it again offline without asking the network. A URL
-that failed is not asked again in the same run. The cache never reads a file it did not
+that failed is not asked again in the same run, and one the server answered is not there
+(404, 410 and the like) not for ``MISS_DAYS``, across runs: a feed without a favicon would
+otherwise cost a few requests at every start. The cache never reads a file it did not
 write: names are hashes inside its own folder.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +28,11 @@ if TYPE_CHECKING:
 # Pictures in articles are rarely above a few megabytes; anything much larger is not worth
 # holding in the window's memory.
 DEFAULT_MAX_ASSET_BYTES = 8 * 1024 * 1024
+# How long an answer that a picture is not there is believed; then the URL is asked again.
+MISS_DAYS = 7
+# Client errors that say the picture is not there. A timeout (408), a rate limit (429), a
+# server error or no answer at all may pass: those are asked again at the next run.
+_NOT_THERE = frozenset(range(400, 500)) - {408, 429}
 
 
 class AssetCache:
@@ -79,13 +87,38 @@ class AssetCache:
                 return found
             if url in self._failed:
                 raise FetchError(self._failed[url])
+            remembered = self._remembered_miss(url)
+            if remembered is not None:
+                self._failed[url] = remembered
+                raise FetchError(remembered)
             result = self._client().fetch(FetchRequest(url=url))
             if result.outcome is not FetchOutcome.OK or result.body is None:
                 message = result.error or f"{url}: no content"
                 self._failed[url] = message
+                if result.status in _NOT_THERE:
+                    self._remember_miss(url, message)
                 raise FetchError(message)
             self._store(url, result.body)
             return result.body
+
+    def _miss_path(self, url: str) -> Path:
+        path = self.path_for(url)
+        return path.with_name(path.name + ".missing")
+
+    def _remembered_miss(self, url: str) -> str | None:
+        """Why ``url`` had no picture, if a server said so less than MISS_DAYS ago."""
+        path = self._miss_path(url)
+        try:
+            if time.time() - path.stat().st_mtime > MISS_DAYS * 86_400:
+                return None
+            reason = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return f"{reason} (when last asked; asked again after {MISS_DAYS} days)"
+
+    def _remember_miss(self, url: str, reason: str) -> None:
+        with suppress(OSError):  # a full disk only costs the memory of it
+            write_atomically(self._miss_path(url), reason.encode("utf-8"), make_folder=True)
 
     def _client(self) -> Fetcher:
         """The HTTP client, made on first use: showing cached pictures (and starting the

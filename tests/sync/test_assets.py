@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,46 @@ def test_an_image_over_the_size_cap_is_refused(tmp_path: Path, feed_server: Feed
     finally:
         cache.close()
     assert cache.cached(feed_server.url("/big.png")) is None
+
+
+def test_a_picture_that_is_not_there_is_not_asked_again_for_a_week(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed without a favicon would otherwise cost requests at every start."""
+    feed_server.route("/missing.ico", status=404, body=b"no")
+    url = feed_server.url("/missing.ico")
+    for _run in range(2):  # this run, and the next start
+        cache = AssetCache(tmp_path / "images")
+        try:
+            with pytest.raises(FetchError, match="404"):
+                cache.get(url)
+        finally:
+            cache.close()
+    assert len(feed_server.requests_for("/missing.ico")) == 1
+    assert cache.cached(url) is None  # the answer is remembered, never shown as a picture
+    marker = next((tmp_path / "images").rglob("*.missing"))
+    eight_days_ago = time.time() - 8 * 86_400
+    os.utime(marker, (eight_days_ago, eight_days_ago))
+    cache = AssetCache(tmp_path / "images")
+    try:
+        with pytest.raises(FetchError, match="404"):
+            cache.get(url)
+    finally:
+        cache.close()
+    assert len(feed_server.requests_for("/missing.ico")) == 2
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 408])
+def test_a_failure_that_may_pass_is_asked_again_at_the_next_start(
+    tmp_path: Path, feed_server: FeedServer, status: int
+) -> None:
+    feed_server.route("/flaky.ico", status=status, body=b"later")
+    url = feed_server.url("/flaky.ico")
+    for _run in range(2):
+        cache = AssetCache(tmp_path / "images", timeout_seconds=5.0)
+        try:
+            with pytest.raises(FetchError):
+                cache.get(url)
+        finally:
+            cache.close()
+    assert len(feed_server.requests_for("/flaky.ico")) == 2
