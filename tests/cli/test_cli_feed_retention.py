@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reader_app.app import load_context
 from reader_app.domain import EntryQuery, FeedId
-from reader_app.library import Library
-from reader_app.settings import Settings
 from tests.conftest import add_feed_with_entries
-from tests.support.cli import Cli, run_in
+from tests.support.cli import Cli, library_in, run_in, set_retention
 
 
 @pytest.fixture
@@ -27,22 +24,9 @@ def cli(home: Path) -> Cli:
     return partial(run_in, home)
 
 
-def _settings(home: Path, **values: object) -> None:
-    settings_file = load_context(home).paths.settings_file
-    settings = Settings.load(settings_file).settings
-    for key, value in values.items():
-        settings.set(f"retention.{key}", value)
-    settings.save(settings_file)
-
-
-def _library(home: Path) -> Library:
-    paths = load_context(home).paths
-    return Library.open(paths.database, backup_dir=paths.backup_dir)
-
-
 def _read_feeds(home: Path, *names: str, count: int = 5) -> list[FeedId]:
     """Feeds of ``count`` read articles each."""
-    with _library(home) as library:
+    with library_in(home) as library:
         feeds = [
             add_feed_with_entries(library, f"https://{name}.example/feed", count) for name in names
         ]
@@ -51,13 +35,13 @@ def _read_feeds(home: Path, *names: str, count: int = 5) -> list[FeedId]:
 
 
 def _limits(home: Path, feed: int) -> tuple[int | None, int | None]:
-    with _library(home) as library:
+    with library_in(home) as library:
         stored = library.feed(feed)
         return stored.keep_days, stored.keep_per_feed
 
 
 def _counts(home: Path) -> dict[FeedId, int]:
-    with _library(home) as library:
+    with library_in(home) as library:
         return {
             s.feed.id: library.count_entries(EntryQuery(feed_ids=frozenset({s.feed.id})))
             for s in library.feeds()
@@ -66,7 +50,7 @@ def _counts(home: Path) -> dict[FeedId, int]:
 
 def test_without_options_it_shows_where_each_limit_comes_from(cli: Cli, home: Path) -> None:
     (feed,) = _read_feeds(home, "a")
-    _settings(home, keep_days=30)
+    set_retention(home, keep_days=30)
 
     result = cli("feed-retention", str(feed))
 
@@ -97,7 +81,7 @@ def test_options_set_the_feed_limits_and_global_clears_them(cli: Cli, home: Path
 
 def test_json_gives_effective_values_and_their_source(cli: Cli, home: Path) -> None:
     (feed,) = _read_feeds(home, "a")
-    _settings(home, keep_per_feed=50, keep_unread=False)
+    set_retention(home, keep_per_feed=50, keep_unread=False)
 
     result = cli("feed-retention", str(feed), "--keep-days", "3", "--json")
 

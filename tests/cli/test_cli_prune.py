@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reader_app.app import load_context
 from reader_app.domain import EntryQuery
-from reader_app.library import Library
-from reader_app.settings import Settings
 from tests.conftest import add_feed_with_entries
-from tests.support.cli import Cli, run_in
+from tests.support.cli import Cli, library_in, run_in, set_retention
 from tests.support.feedserver import FeedServer, rss
 
 
@@ -34,35 +31,22 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
 
 
-def _settings(home: Path, **values: object) -> None:
-    settings_file = load_context(home).paths.settings_file
-    settings = Settings.load(settings_file).settings
-    for key, value in values.items():
-        settings.set(f"retention.{key}", value)
-    settings.save(settings_file)
-
-
-def _library(home: Path) -> Library:
-    paths = load_context(home).paths
-    return Library.open(paths.database, backup_dir=paths.backup_dir)
-
-
 def _read_feed(home: Path, count: int) -> int:
     """A feed of ``count`` articles, all read."""
-    with _library(home) as library:
+    with library_in(home) as library:
         feed = add_feed_with_entries(library, "https://a.example/feed", count)
         library.mark_read(library.entry_ids(EntryQuery()))
         return feed
 
 
 def _article_count(home: Path) -> int:
-    with _library(home) as library:
+    with library_in(home) as library:
         return library.count_entries(EntryQuery())
 
 
 def test_prune_uses_the_settings(cli: Cli, home: Path) -> None:
     _read_feed(home, 6)
-    _settings(home, keep_per_feed=2)
+    set_retention(home, keep_per_feed=2)
 
     result = cli("prune")
 
@@ -86,11 +70,11 @@ def test_dry_run_says_what_would_go_and_deletes_nothing(cli: Cli, home: Path) ->
 
 
 def test_keep_unread_setting_protects_unread(cli: Cli, home: Path) -> None:
-    with _library(home) as library:
+    with library_in(home) as library:
         add_feed_with_entries(library, "https://a.example/feed", 5)  # all unread
 
     assert "deleted 0 articles" in cli("prune", "--keep-per-feed", "1").out
-    _settings(home, keep_unread=False)
+    set_retention(home, keep_unread=False)
     assert "deleted 4 articles" in cli("prune", "--keep-per-feed", "1").out
     assert _article_count(home) == 1
 
@@ -112,7 +96,7 @@ def test_bad_override_is_a_usage_error(cli: Cli, home: Path) -> None:
 
 def test_sync_prunes_after_updating(cli: Cli, home: Path, feed_server: FeedServer) -> None:
     feed_server.route("/feed.xml", body=rss(items=3))
-    _settings(home, keep_per_feed=1, keep_unread=False)
+    set_retention(home, keep_per_feed=1, keep_unread=False)
     assert cli("add", "--no-check", feed_server.url("/feed.xml")).code == 0
 
     result = cli("sync", "--all")

@@ -5,17 +5,14 @@ profile. Real key events to the active window, as in test_keyboard.py (its Harne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
 
 from reader_app.domain import EntryQuery
-from reader_app.library import Library
-from reader_app.paths import AppPaths
 from reader_app.settings import Settings
 from reader_app.ui.dialogs.add_feed import AddFeedDialog
 from reader_app.ui.dialogs.cheat_sheet import CheatSheet
@@ -23,7 +20,7 @@ from reader_app.ui.dialogs.shortcuts import KeyEdit, ShortcutsDialog
 from reader_app.ui.main_window import MainWindow
 from reader_app.ui.selection import Selection, SmartView
 from reader_app.ui.widgets.command_palette import CommandPalette
-from tests.conftest import FixedClock
+from tests.gui import test_keyboard as keyboard_tests
 from tests.gui.test_keyboard import (
     WAIT_MS,
     Harness,
@@ -35,18 +32,7 @@ from tests.gui.test_keyboard import (
 )
 from tests.support.feedserver import rss
 
-
-@pytest.fixture
-def kb(
-    qtbot: QtBot,
-    library: Library,
-    paths: AppPaths,
-    clock: FixedClock,
-    request: pytest.FixtureRequest,
-) -> Iterator[Harness]:
-    harness = Harness(qtbot, library, paths, clock, request)
-    yield harness
-    harness.close()
+kb = keyboard_tests.kb  # the keyboard tests' harness: windows on a real library, real keys
 
 
 def no_dialog_open(window: MainWindow) -> bool:

@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,13 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from reader_app.domain import FeedId, NewEntry
+from reader_app.domain import FeedId
 from reader_app.library import Library
 from reader_app.storage.migrate import _SCRIPT_LOCATION, SCHEMA_HEAD
 from reader_app.storage.orm import Base
 from reader_app.storage.search import index_row
 from reader_app.sync import SyncSelection
-from tests.conftest import FIXED_NOW, FixedClock
+from tests.conftest import FixedClock, article
 from tests.support.feedserver import FeedServer
 
 INDEX_COLUMNS = "rowid, title, author, feed, summary, content"
@@ -47,24 +46,6 @@ FTS_TABLES = (
 def feed_server() -> Iterator[FeedServer]:
     with FeedServer() as server:
         yield server
-
-
-def article(key: str, title: str, *, summary: str | None = None, content: str | None = None,
-            author: str | None = None, minutes_ago: int = 0) -> NewEntry:  # fmt: skip
-    when = FIXED_NOW - timedelta(minutes=minutes_ago)
-    return NewEntry(
-        key=key,
-        title=title,
-        link=f"https://example.org/{key}",
-        author=author,
-        summary=summary,
-        content=content,
-        content_hash=None,
-        published=when,
-        updated=None,
-        first_seen=FIXED_NOW,
-        sort_at=when,
-    )
 
 
 def index_rows(path: Path) -> list[tuple[object, ...]]:
